@@ -1,0 +1,120 @@
+/**
+ * The one catalogue of expected failures. Every service throws `DomainError` with one
+ * of these codes; the gateway maps it to `application/problem+json` with the status
+ * given here, and NATS carries it as a service error (code = status, description =
+ * JSON body). Messages are written for the person reading the API response.
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
+  INVALID_CREDENTIALS: { status: 401, title: 'The email or password is wrong' },
+  INVALID_REFRESH_TOKEN: { status: 401, title: 'The refresh token is not valid; sign in again' },
+  REFRESH_TOKEN_REUSED: {
+    status: 401,
+    title: 'The refresh token was already used; every session of this sign-in was revoked',
+  },
+  FORBIDDEN: { status: 403, title: 'Your role does not allow this action' },
+  ROLE_NOT_ALLOWED: { status: 403, title: 'You cannot grant a role above your own' },
+  EMAIL_MISMATCH: {
+    status: 403,
+    title: 'This invite was sent to another email address than the one you are signed in with',
+  },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  INVITE_NOT_FOUND: { status: 404, title: 'This invite link is not valid' },
+  INVITE_ALREADY_PENDING: { status: 409, title: 'This email already has a pending invite' },
+  ALREADY_MEMBER: { status: 409, title: 'This person is already a member of the organisation' },
+  SEAT_LIMIT_REACHED: { status: 409, title: 'The organisation has no seat left' },
+  INVITE_NOT_PENDING: { status: 409, title: 'The invite is no longer pending' },
+  ACCOUNT_EXISTS: {
+    status: 409,
+    title: 'An account with this email already exists; sign in to accept the invite',
+  },
+  USERNAME_TAKEN: { status: 409, title: 'This username is taken' },
+  INVITE_EXPIRED: { status: 410, title: 'This invite has expired' },
+  INVITE_WITHDRAWN: { status: 410, title: 'This invite was withdrawn' },
+  INVITE_ALREADY_USED: { status: 410, title: 'This invite was already used' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
+  RESEND_COOLDOWN: { status: 429, title: 'The invite was sent a moment ago; wait before resending' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests; slow down' },
+  INTERNAL: { status: 500, title: 'Something went wrong on our side' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'The service is unavailable; try again shortly' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'The service did not answer in time' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** One problem with one field of a request. */
+export interface FieldError {
+  /** JSON pointer of the offending field, e.g. `/email` or `/rows/3/role`. */
+  path: string;
+  /** What is wrong, for a person. */
+  message: string;
+}
+
+export interface DomainErrorOptions {
+  /** A sentence specific to this occurrence; defaults to the catalogue's title. */
+  detail?: string;
+  /** Per-field problems (400s). */
+  errors?: FieldError[];
+  /** Seconds after which a retry may succeed (429, 503). */
+  retryAfter?: number;
+}
+
+/** An expected failure, with a stable code from the catalogue. */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly errors: FieldError[] | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, options: DomainErrorOptions = {}) {
+    const entry = errorCatalogue[code];
+    super(options.detail ?? entry.title);
+    this.name = 'DomainError';
+    this.code = code;
+    this.status = entry.status;
+    this.detail = options.detail ?? entry.title;
+    this.errors = options.errors;
+    this.retryAfter = options.retryAfter;
+  }
+
+  /** The wire form: what travels as a NATS service error description. */
+  toJSON(): WireError {
+    return {
+      code: this.code,
+      detail: this.detail,
+      ...(this.errors ? { errors: this.errors } : {}),
+      ...(this.retryAfter !== undefined ? { retryAfter: this.retryAfter } : {}),
+    };
+  }
+
+  static fromWire(wire: unknown): DomainError {
+    if (isWireError(wire)) {
+      return new DomainError(wire.code, {
+        detail: wire.detail,
+        ...(wire.errors ? { errors: wire.errors } : {}),
+        ...(wire.retryAfter !== undefined ? { retryAfter: wire.retryAfter } : {}),
+      });
+    }
+    return new DomainError('INTERNAL');
+  }
+}
+
+export interface WireError {
+  code: ErrorCode;
+  detail: string;
+  errors?: FieldError[];
+  retryAfter?: number;
+}
+
+function isWireError(value: unknown): value is WireError {
+  if (typeof value !== 'object' || value === null) return false;
+  const { code, detail } = value as Record<string, unknown>;
+  return typeof code === 'string' && code in errorCatalogue && typeof detail === 'string';
+}
+
+export function isDomainError(error: unknown, code?: ErrorCode): error is DomainError {
+  return error instanceof DomainError && (code === undefined || error.code === code);
+}

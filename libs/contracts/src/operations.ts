@@ -1,0 +1,66 @@
+import type { Static, TSchema } from 'typebox';
+import { TokenPair, LoginRequest, MeView, RefreshRequest } from './schemas/auth.ts';
+import { Empty } from './schemas/common.ts';
+import {
+  AcceptInviteReply,
+  AcceptInviteRequest,
+  BulkInviteReply,
+  BulkInviteRequest,
+  CreateInviteRequest,
+  DeclineInviteReply,
+  InviteLookup,
+  InvitePage,
+  InviteRef,
+  InviteView,
+  InviteWithLink,
+  ListInvitesRequest,
+  TokenRequest,
+} from './schemas/invites.ts';
+import { AuditPage, CreateOrgReply, CreateOrgRequest, MemberPage, OrgPageRequest, OrgRef, UsageView } from './schemas/orgs.ts';
+import type { OperationName } from './subjects.ts';
+
+/**
+ * Who may call an operation, as checked by the invites service itself:
+ * - `user`: a valid access token (header `Authorization: Bearer …`) is required;
+ * - `optional-user`: the token is used when present (accepting for an existing account);
+ * - `anyone`: no token (login, refresh, token-holder operations);
+ * - `operator`: an operator token signed with the service key (bootstrap).
+ */
+export type OperationAuth = 'user' | 'optional-user' | 'anyone' | 'operator';
+
+export interface OperationContract<Req extends TSchema = TSchema, Rep extends TSchema = TSchema> {
+  request: Req;
+  reply: Rep;
+  auth: OperationAuth;
+}
+
+const op = <Req extends TSchema, Rep extends TSchema>(request: Req, reply: Rep, auth: OperationAuth) => ({
+  request,
+  reply,
+  auth,
+});
+
+/** Request and reply schema of every operation of the invites service. */
+export const operations = {
+  'org.create': op(CreateOrgRequest, CreateOrgReply, 'operator'),
+  'org.members': op(OrgPageRequest, MemberPage, 'user'),
+  'org.usage': op(OrgRef, UsageView, 'user'),
+  'org.audit': op(OrgPageRequest, AuditPage, 'user'),
+  'invite.create': op(CreateInviteRequest, InviteWithLink, 'user'),
+  'invite.bulk': op(BulkInviteRequest, BulkInviteReply, 'user'),
+  'invite.list': op(ListInvitesRequest, InvitePage, 'user'),
+  'invite.get': op(InviteRef, InviteView, 'user'),
+  'invite.resend': op(InviteRef, InviteWithLink, 'user'),
+  'invite.withdraw': op(InviteRef, InviteView, 'user'),
+  'invite.lookup': op(TokenRequest, InviteLookup, 'anyone'),
+  'invite.accept': op(AcceptInviteRequest, AcceptInviteReply, 'optional-user'),
+  'invite.decline': op(TokenRequest, DeclineInviteReply, 'anyone'),
+  'auth.login': op(LoginRequest, TokenPair, 'anyone'),
+  'auth.refresh': op(RefreshRequest, TokenPair, 'anyone'),
+  'auth.logout': op(Empty, Empty, 'user'),
+  'auth.me': op(Empty, MeView, 'user'),
+} as const satisfies Record<OperationName, OperationContract>;
+
+export type Operations = typeof operations;
+export type RequestOf<N extends OperationName> = Static<Operations[N]['request']>;
+export type ReplyOf<N extends OperationName> = Static<Operations[N]['reply']>;

@@ -1,0 +1,54 @@
+import { Type, type Static } from 'typebox';
+import { Email, MembershipView, UserView } from './common.ts';
+
+const strict = { additionalProperties: false } as const;
+
+/** `auth.login` request. */
+export const LoginRequest = Type.Object(
+  {
+    /** Account email. */
+    email: Email,
+    /** Account password. */
+    password: Type.String({ minLength: 1, maxLength: 128 }),
+  },
+  strict,
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+/** A fresh token pair. */
+export const TokenPair = Type.Object(
+  {
+    /** Short-lived signed access token (Bearer). */
+    accessToken: Type.String(),
+    /** Single-use refresh token; rotated on every refresh. */
+    refreshToken: Type.String(),
+    /** Seconds until the access token expires. */
+    expiresIn: Type.Integer(),
+    /** The signed-in account. */
+    user: UserView,
+  },
+  strict,
+);
+export type TokenPair = Static<typeof TokenPair>;
+
+/** `auth.refresh` request. */
+export const RefreshRequest = Type.Object(
+  {
+    /** The current refresh token. */
+    refreshToken: Type.String({ minLength: 20, maxLength: 200 }),
+  },
+  strict,
+);
+export type RefreshRequest = Static<typeof RefreshRequest>;
+
+/** `auth.me` reply. */
+export const MeView = Type.Object(
+  {
+    /** The account. */
+    user: UserView,
+    /** Its memberships. */
+    memberships: Type.Array(MembershipView),
+  },
+  strict,
+);
+export type MeView = Static<typeof MeView>;

@@ -1,0 +1,95 @@
+import { Type, type Static } from 'typebox';
+import { Channel, Email, Locale, Phone, Role, Timestamp, Uuid } from './common.ts';
+
+/** Fields every event carries. The W3C `traceparent` travels as a NATS header. */
+const base = {
+  /** Event id; also the JetStream `Nats-Msg-Id`, so a re-publish is de-duplicated. */
+  id: Uuid,
+  /** When the change happened. */
+  occurredAt: Timestamp,
+  /** Organisation. */
+  orgId: Uuid,
+  /** Invite. */
+  inviteId: Uuid,
+};
+
+/** An accept token encrypted for the notifier with AES-256-GCM (`v1.<iv>.<ciphertext>.<tag>`, base64url). */
+export const EncryptedToken = Type.String({ pattern: '^v1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' });
+
+/** `invites.events.created` and `.resent`: a link to deliver. */
+export const InviteIssuedEvent = Type.Object({
+  ...base,
+  /** created or resent. */
+  type: Type.Enum(['invite.created', 'invite.resent']),
+  /** Invitee email. */
+  email: Email,
+  /** Invitee phone for SMS. */
+  phone: Type.Union([Phone, Type.Null()]),
+  /** Role on acceptance. */
+  role: Role,
+  /** Locale of the messages. */
+  locale: Locale,
+  /** Personal message from the inviter (plain text; escape when rendering). */
+  message: Type.Union([Type.String(), Type.Null()]),
+  /** Organisation name (plain text). */
+  orgName: Type.String(),
+  /** Inviter's display name (plain text), null for the bootstrap invite. */
+  inviterName: Type.Union([Type.String(), Type.Null()]),
+  /** When the link stops working. */
+  expiresAt: Timestamp,
+  /** Version of the token in this event; one delivery per (invite, version, channel). */
+  tokenVersion: Type.Integer({ minimum: 1 }),
+  /** Channels to deliver on. */
+  channels: Type.Array(Channel),
+  /** The accept token, encrypted for the notifier. */
+  encryptedToken: EncryptedToken,
+  /** True when the reconciler re-published an unconfirmed delivery. */
+  redelivery: Type.Optional(Type.Boolean()),
+});
+export type InviteIssuedEvent = Static<typeof InviteIssuedEvent>;
+
+/** `invites.events.accepted`. */
+export const InviteAcceptedEvent = Type.Object({
+  ...base,
+  type: Type.Literal('invite.accepted'),
+  /** Account that joined. */
+  userId: Uuid,
+  /** Role granted. */
+  role: Role,
+  /** Whether the account was created by this acceptance. */
+  newAccount: Type.Boolean(),
+});
+export type InviteAcceptedEvent = Static<typeof InviteAcceptedEvent>;
+
+/** `invites.events.declined`, `.withdrawn`, `.expired`: the invite closed without a member. */
+export const InviteClosedEvent = Type.Object({
+  ...base,
+  type: Type.Enum(['invite.declined', 'invite.withdrawn', 'invite.expired']),
+  /** Who closed it: `user:<id>`, `invitee` or `system`. */
+  actor: Type.String(),
+});
+export type InviteClosedEvent = Static<typeof InviteClosedEvent>;
+
+export const InviteEvent = Type.Union([InviteIssuedEvent, InviteAcceptedEvent, InviteClosedEvent]);
+export type InviteEvent = Static<typeof InviteEvent>;
+
+/** `notifications.events.sent`, `.failed` (will retry) and `.dead` (gave up). */
+export const DeliveryResultEvent = Type.Object({
+  ...base,
+  type: Type.Enum(['delivery.sent', 'delivery.failed', 'delivery.dead']),
+  /** Channel of the attempt. */
+  channel: Channel,
+  /** Token version the attempt delivered. */
+  tokenVersion: Type.Integer({ minimum: 1 }),
+  /** Attempt number, from 1. */
+  attempt: Type.Integer({ minimum: 1 }),
+  /** Provider used, e.g. smtp, twilio, file, none. */
+  provider: Type.String(),
+  /** Provider's message id when sent. */
+  providerMessageId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Error text when failed or dead. */
+  error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** True when the channel was not configured and nothing was sent. */
+  skipped: Type.Optional(Type.Boolean()),
+});
+export type DeliveryResultEvent = Static<typeof DeliveryResultEvent>;

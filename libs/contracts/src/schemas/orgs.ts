@@ -1,0 +1,113 @@
+import { Type, type Static } from 'typebox';
+import { Cursor, Email, Limit, Page, Role, Timestamp, UserView, Uuid } from './common.ts';
+import { InviteWithLink } from './invites.ts';
+
+const strict = { additionalProperties: false } as const;
+
+/** `org.create` request (operators only): an organisation and its owner's invite. */
+export const CreateOrgRequest = Type.Object(
+  {
+    /** Organisation name. */
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    /** Plan name, informational. */
+    plan: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    /** Seats: members plus pending invites may not exceed it. */
+    seatLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Email of the first owner, who accepts an invite like anyone else. */
+    ownerEmail: Email,
+  },
+  strict,
+);
+export type CreateOrgRequest = Static<typeof CreateOrgRequest>;
+
+/** `org.create` reply. */
+export const CreateOrgReply = Type.Object(
+  {
+    /** The new organisation's id. */
+    orgId: Uuid,
+    /** The owner's invite and its link. */
+    ownerInvite: InviteWithLink,
+  },
+  strict,
+);
+export type CreateOrgReply = Static<typeof CreateOrgReply>;
+
+/** Request naming one organisation, with optional paging. */
+export const OrgPageRequest = Type.Object(
+  {
+    /** Organisation. */
+    orgId: Uuid,
+    /** Page size. */
+    limit: Type.Optional(Limit),
+    /** Cursor from the previous page. */
+    cursor: Type.Optional(Cursor),
+  },
+  strict,
+);
+export type OrgPageRequest = Static<typeof OrgPageRequest>;
+
+/** Request naming one organisation. */
+export const OrgRef = Type.Object(
+  {
+    /** Organisation. */
+    orgId: Uuid,
+  },
+  strict,
+);
+export type OrgRef = Static<typeof OrgRef>;
+
+/** A member of an organisation. */
+export const MemberView = Type.Object(
+  {
+    /** The member's account. */
+    user: UserView,
+    /** Role in the organisation. */
+    role: Role,
+    /** When they joined. */
+    joinedAt: Timestamp,
+  },
+  strict,
+);
+export type MemberView = Static<typeof MemberView>;
+
+export const MemberPage = Page(MemberView);
+export type MemberPage = Static<typeof MemberPage>;
+
+/** `org.usage` reply. */
+export const UsageView = Type.Object(
+  {
+    /** Seats of the plan. */
+    seatLimit: Type.Integer(),
+    /** Current members. */
+    members: Type.Integer(),
+    /** Pending, unexpired invites (each holds a seat). */
+    pendingInvites: Type.Integer(),
+    /** Seats left for new invites. */
+    available: Type.Integer(),
+  },
+  strict,
+);
+export type UsageView = Static<typeof UsageView>;
+
+/** One audit log entry. */
+export const AuditEntryView = Type.Object(
+  {
+    /** Entry id. */
+    id: Uuid,
+    /** Who acted: `user:<id>`, `invitee`, `operator` or `system`. */
+    actor: Type.String(),
+    /** What happened, e.g. `invite.created`. */
+    action: Type.String(),
+    /** What it happened to, e.g. `invite:<id>`. */
+    target: Type.String(),
+    /** Details of the action. */
+    data: Type.Record(Type.String(), Type.Unknown()),
+    /** When. */
+    at: Timestamp,
+  },
+  strict,
+);
+export type AuditEntryView = Static<typeof AuditEntryView>;
+
+export const AuditPage = Page(AuditEntryView);
+export type AuditPage = Static<typeof AuditPage>;

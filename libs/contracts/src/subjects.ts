@@ -1,0 +1,77 @@
+/**
+ * NATS names. A deployment uses them as they are; a test passes a prefix so that
+ * its service endpoints, streams and subjects cannot meet another test's.
+ */
+
+/** Every operation of the `invites` service; the endpoint subject is `invites.v1.<name>`. */
+export const operationNames = [
+  'org.create',
+  'org.members',
+  'org.usage',
+  'org.audit',
+  'invite.create',
+  'invite.bulk',
+  'invite.list',
+  'invite.get',
+  'invite.resend',
+  'invite.withdraw',
+  'invite.lookup',
+  'invite.accept',
+  'invite.decline',
+  'auth.login',
+  'auth.refresh',
+  'auth.logout',
+  'auth.me',
+] as const;
+
+export type OperationName = (typeof operationNames)[number];
+
+export const inviteEventTypes = ['created', 'resent', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
+export type InviteEventType = (typeof inviteEventTypes)[number];
+
+export const notificationEventTypes = ['sent', 'failed', 'dead'] as const;
+export type NotificationEventType = (typeof notificationEventTypes)[number];
+
+export interface NatsNames {
+  /** Name of the NATS micro-service (also its queue group). */
+  service: string;
+  /** Subject of one operation's endpoint. */
+  operation(name: OperationName): string;
+  /** Stream of invite lifecycle events. */
+  inviteStream: string;
+  /** Subject of one invite event type. */
+  inviteEvent(type: InviteEventType): string;
+  /** Wildcard covering every invite event. */
+  inviteEvents: string;
+  /** Stream of delivery results. */
+  notificationStream: string;
+  notificationEvent(type: NotificationEventType): string;
+  notificationEvents: string;
+  /** Durable consumer of the notifier on the invite stream. */
+  notifierConsumer: string;
+  /** Durable consumer of the invites service on the notification stream. */
+  deliveryConsumer: string;
+}
+
+/**
+ * @param prefix optional isolation prefix (letters, digits, `_`); empty in deployments.
+ */
+export function natsNames(prefix = ''): NatsNames {
+  if (prefix && !/^[A-Za-z0-9_]+$/.test(prefix)) {
+    throw new Error(`NATS prefix "${prefix}" may hold only letters, digits and underscores`);
+  }
+  const subject = (s: string) => (prefix ? `${prefix}.${s}` : s);
+  const stream = (s: string) => (prefix ? `${prefix}_${s}` : s);
+  return {
+    service: 'invites',
+    operation: (name) => subject(`invites.v1.${name}`),
+    inviteStream: stream('INVITES'),
+    inviteEvent: (type) => subject(`invites.events.${type}`),
+    inviteEvents: subject('invites.events.>'),
+    notificationStream: stream('NOTIFICATIONS'),
+    notificationEvent: (type) => subject(`notifications.events.${type}`),
+    notificationEvents: subject('notifications.events.>'),
+    notifierConsumer: 'notifier',
+    deliveryConsumer: 'invites-delivery',
+  };
+}

@@ -1,0 +1,86 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  CreateInviteRequest,
+  DomainError,
+  createTokenCipher,
+  hashToken,
+  natsNames,
+  newInviteToken,
+  parse,
+  signAccessToken,
+  uuidv7,
+  verifyAccessToken,
+} from '../src/index.ts';
+
+describe('request validation', () => {
+  it('rejects unknown fields, bad formats and missing fields with one error per path', () => {
+    const bad = { orgId: 'not-a-uuid', invite: { email: 'nope', role: 'king', extra: true } };
+    const error = (() => {
+      try {
+        parse(CreateInviteRequest, bad);
+      } catch (e) {
+        return e;
+      }
+    })() as DomainError;
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    const paths = Object.fromEntries(error.errors!.map((e) => [e.path, e.message]));
+    expect(paths['/orgId']).toMatch(/uuid/);
+    expect(paths['/invite/email']).toMatch(/email/);
+    expect(paths['/invite/role']).toBe('must be one of: owner, admin, member');
+    expect(paths['/invite/extra']).toBe('is not a known field');
+  });
+
+  it('accepts a valid request unchanged', () => {
+    const ok = { orgId: uuidv7(), invite: { email: 'a@example.com', role: 'member' } };
+    expect(parse(CreateInviteRequest, ok)).toBe(ok);
+  });
+});
+
+describe('token cipher', () => {
+  const cipher = createTokenCipher(Buffer.alloc(32, 7).toString('base64'));
+
+  it('round-trips a token bound to its invite', () => {
+    const token = newInviteToken();
+    const sealed = cipher.encrypt(token, 'invite-1');
+    expect(sealed).not.toContain(token);
+    expect(cipher.decrypt(sealed, 'invite-1')).toBe(token);
+    expect(() => cipher.decrypt(sealed, 'invite-2')).toThrow();
+  });
+
+  it('makes 43-character tokens and 64-character hashes', () => {
+    const token = newInviteToken();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(hashToken(token)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('access tokens', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const other = generateKeyPairSync('ed25519');
+
+  it('verifies what it signed and refuses forgeries and expired tokens', () => {
+    const token = signAccessToken(privateKey, { sub: 'u1', sid: 's1', scope: 'user' }, 60);
+    expect(verifyAccessToken(publicKey, token)).toMatchObject({ sub: 'u1', sid: 's1', scope: 'user' });
+    expect(() => verifyAccessToken(other.publicKey, token)).toThrow(/signature/);
+    const [h, p, s] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), sub: 'u2' })).toString('base64url');
+    expect(() => verifyAccessToken(publicKey, `${h}.${forged}.${s}`)).toThrow(/signature/);
+    expect(() => verifyAccessToken(publicKey, token, Date.now() + 61_000)).toThrow(/expired/);
+  });
+});
+
+describe('NATS names', () => {
+  it('prefixes subjects and streams for isolation', () => {
+    const names = natsNames('t1');
+    expect(names.operation('invite.create')).toBe('t1.invites.v1.invite.create');
+    expect(names.inviteStream).toBe('t1_INVITES');
+    expect(natsNames().inviteEvents).toBe('invites.events.>');
+    expect(() => natsNames('a.b')).toThrow();
+  });
+
+  it('orders uuidv7 ids by time', () => {
+    expect(uuidv7(1000) < uuidv7(2000)).toBe(true);
+  });
+});
