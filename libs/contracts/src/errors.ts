@@ -24,6 +24,7 @@ export const errorCatalogue = {
   INVITE_ALREADY_PENDING: { status: 409, title: 'This email already has a pending invite' },
   ALREADY_MEMBER: { status: 409, title: 'This person is already a member of the organisation' },
   SEAT_LIMIT_REACHED: { status: 409, title: 'The organisation has no seat left' },
+  DUPLICATE_ROW: { status: 409, title: 'The same email appears more than once in this upload' },
   INVITE_NOT_PENDING: { status: 409, title: 'The invite is no longer pending' },
   ACCOUNT_EXISTS: {
     status: 409,

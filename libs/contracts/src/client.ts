@@ -1,0 +1,61 @@
+import { errors, headers, type NatsConnection } from '@nats-io/transport-node';
+import { DomainError } from './errors.ts';
+import { operations, type ReplyOf, type RequestOf } from './operations.ts';
+import type { NatsNames, OperationName } from './subjects.ts';
+import { parse } from './validation.ts';
+
+export interface CallOptions {
+  /** The caller's access token; travels as `Authorization: Bearer …`. */
+  accessToken?: string | undefined;
+  /** W3C trace context of the caller. */
+  traceparent?: string | undefined;
+  /** Deadline of the request, in milliseconds (default 5000). */
+  timeoutMs?: number;
+}
+
+export interface InvitesClient {
+  call<N extends OperationName>(operation: N, request: RequestOf<N>, options?: CallOptions): Promise<ReplyOf<N>>;
+}
+
+/** Header names of NATS micro-service errors. */
+const serviceErrorCode = 'Nats-Service-Error-Code';
+
+/**
+ * Typed request/reply client of the invites service. Both ends validate: the request
+ * before it leaves, the reply when it arrives. Failures come back as DomainError:
+ * the service's own, SERVICE_UNAVAILABLE when nothing answers, UPSTREAM_TIMEOUT at the deadline.
+ */
+export function createInvitesClient(nc: NatsConnection, names: NatsNames): InvitesClient {
+  return {
+    async call(operation, request, options = {}) {
+      const contract = operations[operation];
+      parse(contract.request, request);
+      const h = headers();
+      if (options.accessToken) h.set('Authorization', `Bearer ${options.accessToken}`);
+      if (options.traceparent) h.set('traceparent', options.traceparent);
+      let reply;
+      try {
+        reply = await nc.request(names.operation(operation), JSON.stringify(request), {
+          timeout: options.timeoutMs ?? 5000,
+          headers: h,
+        });
+      } catch (error) {
+        if (error instanceof errors.RequestError && error.isNoResponders()) {
+          throw new DomainError('SERVICE_UNAVAILABLE', { detail: 'The invites service is not running', retryAfter: 2 });
+        }
+        if (error instanceof errors.TimeoutError) throw new DomainError('UPSTREAM_TIMEOUT');
+        throw new DomainError('SERVICE_UNAVAILABLE', { detail: 'The message bus is unavailable', retryAfter: 2 });
+      }
+      if (reply.headers?.get(serviceErrorCode)) {
+        let wire: unknown;
+        try {
+          wire = reply.json();
+        } catch {
+          wire = undefined;
+        }
+        throw DomainError.fromWire(wire);
+      }
+      return parse(contract.reply, reply.json(), 'The reply of the invites service') as ReplyOf<typeof operation>;
+    },
+  };
+}

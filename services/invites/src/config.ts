@@ -1,0 +1,40 @@
+import { Type, type Static } from 'typebox';
+import { loadConfig, resolveSecrets } from '@invite/contracts';
+
+const Int = (defaultValue: number, minimum: number, maximum: number, description: string) =>
+  Type.Integer({ default: defaultValue, minimum, maximum, description });
+
+export const InvitesEnv = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/invites', pattern: '^postgres(ql)?://' }),
+  DATABASE_POOL_MAX: Int(10, 1, 200, 'PostgreSQL connections per process'),
+  NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
+  NATS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9_]*$' }),
+  APP_BASE_URL: Type.String({ default: 'http://localhost:3000', pattern: '^https?://[^/]+' }),
+  INVITES_HTTP_PORT: Int(9101, 0, 65535, 'Port of /healthz, /readyz and /metrics'),
+  ACCESS_TOKEN_TTL_SECONDS: Int(900, 60, 86_400, 'Lifetime of an access token'),
+  REFRESH_TOKEN_TTL_DAYS: Int(30, 1, 365, 'Lifetime of a refresh token'),
+  INVITE_DEFAULT_EXPIRY_HOURS: Int(48, 1, 720, 'Expiry of an invite when the request gives none'),
+  RESEND_COOLDOWN_SECONDS: Int(60, 0, 86_400, 'Minimum time between two sends of one invite'),
+  OUTBOX_RELAY: Type.Enum(['on', 'off'], { default: 'on' }),
+  OUTBOX_POLL_MS: Int(1000, 10, 60_000, 'Fallback poll interval of the outbox relay'),
+  OUTBOX_BATCH: Int(200, 1, 5000, 'Rows the relay publishes per transaction'),
+  OUTBOX_RETENTION_HOURS: Int(168, 1, 8760, 'How long published outbox rows are kept'),
+  EXPIRY_SWEEP_MS: Int(30_000, 100, 3_600_000, 'Interval of the expiry sweeper'),
+  RECONCILE_AFTER_SECONDS: Int(900, 1, 604_800, 'Re-publish a delivery still unconfirmed after this long'),
+  RECONCILE_INTERVAL_MS: Int(60_000, 100, 3_600_000, 'Interval of the delivery reconciler'),
+  SERVICE_CONCURRENCY: Int(64, 1, 10_000, 'Requests handled at once per process'),
+});
+
+export type InvitesConfig = Static<typeof InvitesEnv> & {
+  JWT_PRIVATE_KEY: string;
+  JWT_PUBLIC_KEY: string;
+  TOKEN_ENCRYPTION_KEY: string;
+};
+
+export function loadInvitesConfig(env: NodeJS.ProcessEnv = process.env): InvitesConfig {
+  return {
+    ...loadConfig(InvitesEnv, env),
+    ...resolveSecrets(['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'TOKEN_ENCRYPTION_KEY'], env),
+  };
+}

@@ -1,0 +1,143 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { channels} from '@invite/contracts';
+import { deliveryStatuses, inviteStatuses, roles, uuidv7 } from '@invite/contracts';
+
+/**
+ * The tables of design.md's data model. The schema itself is owned by the committed
+ * migrations (src/db/migrations); these definitions map it, they never generate it.
+ * Foreign keys are plain uuid columns: the migrations hold the constraints, and the
+ * domain code works with ids, not object graphs.
+ */
+
+export const Org = defineEntity({
+  name: 'Org',
+  tableName: 'orgs',
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    name: p.text(),
+    plan: p.text().default('free'),
+    seatLimit: p.integer(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type Org = InferEntity<typeof Org>;
+
+export const User = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    email: p.text(),
+    username: p.text(),
+    name: p.text(),
+    passwordHash: p.text().hidden(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type User = InferEntity<typeof User>;
+
+export const Membership = defineEntity({
+  name: 'Membership',
+  tableName: 'memberships',
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    orgId: p.uuid(),
+    userId: p.uuid(),
+    role: p.enum(roles),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type Membership = InferEntity<typeof Membership>;
+
+export const Invite = defineEntity({
+  name: 'Invite',
+  tableName: 'invites',
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    orgId: p.uuid(),
+    email: p.text(),
+    phone: p.text().nullable(),
+    role: p.enum(roles),
+    status: p.enum(inviteStatuses).default('pending'),
+    tokenHash: p.text(),
+    tokenVersion: p.integer().default(1),
+    /** The current token encrypted for the notifier; cleared when the invite closes. */
+    sealedToken: p.text().nullable(),
+    expiresAt: p.datetime(),
+    invitedBy: p.uuid().nullable(),
+    /** Channels the inviter asked for. */
+    channels: p.json<ChannelName[]>(),
+    locale: p.text().default('en'),
+    message: p.text().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    sentAt: p.datetime().onCreate(() => new Date()),
+    acceptedAt: p.datetime().nullable(),
+    declinedAt: p.datetime().nullable(),
+    withdrawnAt: p.datetime().nullable(),
+    expiredAt: p.datetime().nullable(),
+    acceptedUserId: p.uuid().nullable(),
+    emailStatus: p.enum(deliveryStatuses),
+    emailAttempts: p.integer().default(0),
+    emailLastError: p.text().nullable(),
+    emailSentAt: p.datetime().nullable(),
+    emailProviderId: p.text().nullable(),
+    emailVersion: p.integer().default(1),
+    emailUpdatedAt: p.datetime().onCreate(() => new Date()),
+    smsStatus: p.enum(deliveryStatuses),
+    smsAttempts: p.integer().default(0),
+    smsLastError: p.text().nullable(),
+    smsSentAt: p.datetime().nullable(),
+    smsProviderId: p.text().nullable(),
+    smsVersion: p.integer().default(1),
+    smsUpdatedAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type Invite = InferEntity<typeof Invite>;
+
+export const AuditEntry = defineEntity({
+  name: 'AuditEntry',
+  tableName: 'audit_log',
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    orgId: p.uuid(),
+    actor: p.text(),
+    action: p.text(),
+    target: p.text(),
+    data: p.json<Record<string, unknown>>(),
+    at: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type AuditEntry = InferEntity<typeof AuditEntry>;
+
+export const OutboxMessage = defineEntity({
+  name: 'OutboxMessage',
+  tableName: 'outbox',
+  properties: {
+    id: p.uuid().primary(),
+    subject: p.text(),
+    payload: p.json<Record<string, unknown>>(),
+    headers: p.json<Record<string, string>>(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    publishedAt: p.datetime().nullable(),
+  },
+});
+export type OutboxMessage = InferEntity<typeof OutboxMessage>;
+
+export const RefreshToken = defineEntity({
+  name: 'RefreshToken',
+  tableName: 'refresh_tokens',
+  properties: {
+    hash: p.text().primary(),
+    userId: p.uuid(),
+    family: p.uuid(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    expiresAt: p.datetime(),
+    revokedAt: p.datetime().nullable(),
+  },
+});
+export type RefreshToken = InferEntity<typeof RefreshToken>;
+
+export const entities = [Org, User, Membership, Invite, AuditEntry, OutboxMessage, RefreshToken];
+
+/** Channel names map to the column prefixes of an invite's delivery state. */
+export type ChannelName = (typeof channels)[number];

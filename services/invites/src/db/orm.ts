@@ -1,0 +1,39 @@
+import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './entities.ts';
+import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
+
+/** Migrations in the order they apply; a new one is appended here and committed. */
+export const migrations = [{ name: 'Migration20261125000000', class: Migration20261125000000 }];
+
+export interface OrmOptions {
+  databaseUrl: string;
+  poolMax?: number;
+}
+
+/** Connects to PostgreSQL (creating the database if missing). Never applies migrations by itself. */
+export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init(
+    defineConfig({
+      clientUrl: options.databaseUrl,
+      entities,
+      debug: false,
+      ensureDatabase: true,
+      pool: { min: 0, max: options.poolMax ?? 10, idleTimeoutMillis: 30_000 },
+      extensions: [Migrator],
+      migrations: {
+        tableName: 'schema_migrations',
+        migrationsList: migrations,
+        snapshot: false,
+        snapshotOnMigrate: false,
+        silent: true,
+      },
+    }),
+  );
+}
+
+/** Applies pending migrations; a no-op when the schema is current. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,42 @@
+import type { ChannelDelivery, InviteView } from '@invite/contracts';
+import type { Invite } from '../db/entities.ts';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function toInviteView(invite: Invite): InviteView {
+  return {
+    id: invite.id,
+    orgId: invite.orgId,
+    email: invite.email,
+    phone: invite.phone ?? null,
+    role: invite.role,
+    status: invite.status,
+    locale: invite.locale,
+    message: invite.message ?? null,
+    invitedBy: invite.invitedBy ?? null,
+    tokenVersion: invite.tokenVersion,
+    expiresAt: invite.expiresAt.toISOString(),
+    createdAt: invite.createdAt.toISOString(),
+    sentAt: invite.sentAt.toISOString(),
+    closedAt: iso(invite.acceptedAt ?? invite.declinedAt ?? invite.withdrawnAt ?? invite.expiredAt),
+    acceptedUserId: invite.acceptedUserId ?? null,
+    delivery: {
+      email: channelView(invite.emailStatus, invite.emailAttempts, invite.emailLastError, invite.emailSentAt, invite.emailProviderId),
+      sms: channelView(invite.smsStatus, invite.smsAttempts, invite.smsLastError, invite.smsSentAt, invite.smsProviderId),
+    },
+  };
+}
+
+function channelView(
+  status: ChannelDelivery['status'],
+  attempts: number,
+  lastError: string | null | undefined,
+  sentAt: Date | null | undefined,
+  providerMessageId: string | null | undefined,
+): ChannelDelivery {
+  return { status, attempts, lastError: lastError ?? null, sentAt: iso(sentAt), providerMessageId: providerMessageId ?? null };
+}
+
+export function acceptUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/invite#token=${token}`;
+}

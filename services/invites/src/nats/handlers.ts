@@ -1,0 +1,30 @@
+import type { OperationName, ReplyOf, RequestOf } from '@invite/contracts';
+import type { Context } from '../domain/context.ts';
+import { login, logout, me, refresh } from '../domain/auth.commands.ts';
+import { bulkCreateInvites, createInvite, resendInvite, withdrawInvite } from '../domain/invite.commands.ts';
+import { getInvite, listInvites } from '../domain/invite.queries.ts';
+import { createOrg, listAudit, listMembers, usage } from '../domain/org.commands.ts';
+import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.commands.ts';
+
+export type Handler<N extends OperationName> = (ctx: Context, request: RequestOf<N>) => Promise<ReplyOf<N>>;
+
+/** Which domain function answers each operation of the contract. */
+export const handlers: { [N in OperationName]: Handler<N> } = {
+  'org.create': createOrg,
+  'org.members': listMembers,
+  'org.usage': (ctx, r) => usage(ctx, r.orgId),
+  'org.audit': listAudit,
+  'invite.create': (ctx, r) => createInvite(ctx, r.orgId, r.invite),
+  'invite.bulk': (ctx, r) => bulkCreateInvites(ctx, r.orgId, r.rows),
+  'invite.list': listInvites,
+  'invite.get': (ctx, r) => getInvite(ctx, r.orgId, r.inviteId),
+  'invite.resend': (ctx, r) => resendInvite(ctx, r.orgId, r.inviteId),
+  'invite.withdraw': (ctx, r) => withdrawInvite(ctx, r.orgId, r.inviteId),
+  'invite.lookup': (ctx, r) => lookupInvite(ctx, r.token),
+  'invite.accept': acceptInvite,
+  'invite.decline': (ctx, r) => declineInvite(ctx, r.token),
+  'auth.login': login,
+  'auth.refresh': (ctx, r) => refresh(ctx, r.refreshToken),
+  'auth.logout': (ctx) => logout(ctx),
+  'auth.me': (ctx) => me(ctx),
+};

@@ -1,0 +1,164 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { headers } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+
+export interface OutboxRelayOptions {
+  orm: MikroORM;
+  js: JetStreamClient;
+  databaseUrl: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** Fallback poll interval when no NOTIFY arrives. */
+  pollMs: number;
+  /** Rows per transaction. */
+  batchSize: number;
+  /** Published rows older than this are deleted. */
+  retentionHours: number;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  stop(): Promise<void>;
+  /** Publishes until nothing is left; returns how many rows it published. */
+  flush(): Promise<number>;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes committed outbox rows to JetStream. A row is marked published only after
+ * JetStream acknowledged it; a crash in between re-publishes it under the same msgID,
+ * which JetStream's duplicate window drops. Rows are claimed with
+ * `FOR UPDATE SKIP LOCKED`, so any number of replicas can relay at once without
+ * publishing a row twice. Wakes on the `outbox` NOTIFY (sent at commit) and polls as
+ * a fallback, so a lost notification only delays, never loses, an event.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { orm, js, logger, metrics } = options;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let listener: pg.Client | undefined;
+  let lastCleanup = 0;
+  /** Set by a NOTIFY that arrives while a batch is in flight, so it is not slept through. */
+  let signalled = false;
+
+  async function publishBatch(): Promise<number> {
+    const em = orm.em.fork() as EntityManager;
+    return em.transactional(async (tx) => {
+      const rows = await tx.execute<OutboxRow[]>(
+        `select id, subject, payload, headers from outbox
+          where published_at is null order by created_at, id limit ? for update skip locked`,
+        [options.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      await Promise.all(
+        rows.map((row) => {
+          const h = headers();
+          for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+          return js.publish(row.subject, JSON.stringify(row.payload), { msgID: row.id, headers: h });
+        }),
+      );
+      await tx.execute(`update outbox set published_at = now() where id in (?)`, [rows.map((r) => r.id)]);
+      metrics.outboxPublished.inc(rows.length);
+      return rows.length;
+    });
+  }
+
+  async function flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await publishBatch();
+      total += published;
+      if (published < options.batchSize) return total;
+    }
+  }
+
+  async function observe(): Promise<void> {
+    const em = orm.em.fork() as EntityManager;
+    const [row] = await em.execute<{ pending: number; age: number | null }[]>(
+      `select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as age
+         from outbox where published_at is null`,
+    );
+    metrics.outboxPending.set(row?.pending ?? 0);
+    metrics.outboxLag.set(row?.age ?? 0);
+    if (Date.now() - lastCleanup > 10 * 60_000) {
+      lastCleanup = Date.now();
+      const deleted = await em.execute<{ affectedRows: number }>(
+        `delete from outbox where id in (
+           select id from outbox where published_at < now() - make_interval(hours => ?) limit 10000)`,
+        [options.retentionHours],
+        'run',
+      );
+      if (deleted.affectedRows) logger.info({ deleted: deleted.affectedRows }, 'outbox: removed old published rows');
+    }
+  }
+
+  async function listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: options.databaseUrl });
+    client.on('notification', () => {
+      signalled = true;
+      wake?.();
+    });
+    client.on('error', (error) => {
+      logger.warn({ err: error }, 'outbox: LISTEN connection lost; polling until it is back');
+      listener = undefined;
+      client.end().catch(() => {});
+      if (running) setTimeout(() => void listen().catch(() => {}), options.pollMs);
+    });
+    await client.connect();
+    await client.query('LISTEN outbox');
+    listener = client;
+  }
+
+  async function run(): Promise<void> {
+    await listen().catch((error) => logger.warn({ err: error }, 'outbox: LISTEN failed; polling'));
+    let backoff = options.pollMs;
+    while (running) {
+      signalled = false;
+      try {
+        await flush();
+        await observe();
+        backoff = options.pollMs;
+      } catch (error) {
+        metrics.outboxPublishErrors.inc();
+        logger.warn({ err: error }, 'outbox: publish failed; will retry');
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+      if (!running) break;
+      if (signalled) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoff);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      await listener?.end().catch(() => {});
+      listener = undefined;
+    },
+    flush,
+  };
+}

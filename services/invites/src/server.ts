@@ -1,0 +1,40 @@
+import { loadInvitesConfig } from './config.ts';
+import { startOpsServer } from './http/ops.server.ts';
+import { createLogger } from './logger.ts';
+import { startInvites } from './app.ts';
+
+/** The invites process: starts the service, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
+const logger = createLogger('invites');
+let config;
+try {
+  config = loadInvitesConfig();
+} catch (error) {
+  logger.fatal((error as Error).message);
+  process.exit(78);
+}
+
+const app = await startInvites(config, logger).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'invites could not start');
+  process.exit(1);
+});
+const ops = await startOpsServer({ port: config.INVITES_HTTP_PORT, registry: app.metrics.registry, ready: app.ready });
+logger.info({ port: ops.port, nats: config.NATS_URL, prefix: config.NATS_PREFIX || undefined }, 'invites ready');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'invites stopping');
+    const force = setTimeout(() => process.exit(1), 15_000).unref();
+    Promise.all([app.stop(), ops.close()])
+      .then(() => {
+        clearTimeout(force);
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'unclean shutdown');
+        process.exit(1);
+      });
+  });
+}
