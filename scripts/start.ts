@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * `npm start`: checks that PostgreSQL and NATS answer, then runs every service as its
+ * own process with the same environment, prefixing their logs, and stops them all on
+ * Ctrl-C. Each service applies what it needs at start (migrations, streams, consumers).
+ */
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const services = [{ name: 'invites', entry: 'services/invites/src/server.ts', port: process.env.INVITES_HTTP_PORT ?? '9101' }];
+
+function hostPort(url: string, fallbackPort: number): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || fallbackPort) };
+}
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/invites';
+const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const problems: string[] = [];
+const db = hostPort(databaseUrl, 5432);
+if (!(await reachable(db.host, db.port))) {
+  problems.push(
+    `PostgreSQL does not answer at ${db.host}:${db.port} (DATABASE_URL).\n` +
+      `  Start it, e.g.: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n` +
+      `  or with Docker: docker compose up -d postgres`,
+  );
+}
+const nats = hostPort(natsUrl.split(',')[0]!, 4222);
+if (!(await reachable(nats.host, nats.port))) {
+  problems.push(
+    `NATS does not answer at ${nats.host}:${nats.port} (NATS_URL).\n` +
+      `  Start it with JetStream, e.g.: nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server\n` +
+      `  or with Docker: docker compose up -d nats`,
+  );
+}
+if (problems.length) {
+  process.stderr.write(`Cannot start:\n${problems.join('\n')}\n`);
+  process.exit(1);
+}
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) out.write(`[${name}] ${line}\n`);
+  });
+}
+
+for (const service of services) {
+  const child = spawn(process.execPath, [service.entry], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.set(service.name, child);
+  prefixLines(service.name, child.stdout!, process.stdout);
+  prefixLines(service.name, child.stderr!, process.stderr);
+  child.on('exit', (code, signal) => {
+    children.delete(service.name);
+    if (!stopping) {
+      process.stderr.write(`[${service.name}] exited (${signal ?? code}); stopping the others\n`);
+      stop(1);
+    } else if (children.size === 0) {
+      process.exit(process.exitCode ?? 0);
+    }
+  });
+}
+
+process.stdout.write(
+  `Started ${services.map((s) => s.name).join(', ')} against ${db.host}:${db.port} and ${nats.host}:${nats.port}.\n` +
+    services.map((s) => `  ${s.name}: health, readiness and metrics at http://localhost:${s.port}/healthz /readyz /metrics\n`).join('') +
+    `Create an organisation: npm run admin -- create-org --name "Acme" --seats 10 --owner-email you@example.com\n` +
+    `Press Ctrl-C to stop.\n`,
+);
+
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = code;
+  for (const child of children.values()) child.kill('SIGTERM');
+  setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+    process.exit(code || 1);
+  }, 20_000).unref();
+  if (children.size === 0) process.exit(code);
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
