@@ -29,7 +29,7 @@ export type OperationName = (typeof operationNames)[number];
 export const inviteEventTypes = ['created', 'resent', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
 export type InviteEventType = (typeof inviteEventTypes)[number];
 
-export const notificationEventTypes = ['sent', 'failed', 'dead'] as const;
+export const notificationEventTypes = ['sent', 'failed', 'dead', 'skipped'] as const;
 export type NotificationEventType = (typeof notificationEventTypes)[number];
 
 export interface NatsNames {

@@ -45,7 +45,7 @@ export function createMetrics() {
     labelNames: ['channel', 'outcome'],
     registers: [registry],
   });
-  for (const channel of ['email', 'sms']) for (const outcome of ['sent', 'failed', 'dead', 'stale']) deliveryResults.inc({ channel, outcome }, 0);
+  for (const channel of ['email', 'sms']) for (const outcome of ['sent', 'failed', 'dead', 'skipped', 'stale']) deliveryResults.inc({ channel, outcome }, 0);
   return { registry, operationDuration, outboxPublished, outboxPending, outboxLag, outboxPublishErrors, expired, reconciled, deliveryResults };
 }
 

@@ -73,10 +73,13 @@ export type InviteClosedEvent = Static<typeof InviteClosedEvent>;
 export const InviteEvent = Type.Union([InviteIssuedEvent, InviteAcceptedEvent, InviteClosedEvent]);
 export type InviteEvent = Static<typeof InviteEvent>;
 
-/** `notifications.events.sent`, `.failed` (will retry) and `.dead` (gave up). */
+/**
+ * `notifications.events.sent`, `.failed` (will retry), `.dead` (gave up) and
+ * `.skipped` (the channel is not configured, so nothing was sent).
+ */
 export const DeliveryResultEvent = Type.Object({
   ...base,
-  type: Type.Enum(['delivery.sent', 'delivery.failed', 'delivery.dead']),
+  type: Type.Enum(['delivery.sent', 'delivery.failed', 'delivery.dead', 'delivery.skipped']),
   /** Channel of the attempt. */
   channel: Channel,
   /** Token version the attempt delivered. */
@@ -87,9 +90,7 @@ export const DeliveryResultEvent = Type.Object({
   provider: Type.String(),
   /** Provider's message id when sent. */
   providerMessageId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  /** Error text when failed or dead. */
+  /** Error text when failed or dead; the reason when skipped. */
   error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  /** True when the channel was not configured and nothing was sent. */
-  skipped: Type.Optional(Type.Boolean()),
 });
 export type DeliveryResultEvent = Static<typeof DeliveryResultEvent>;

@@ -15,17 +15,24 @@ export interface SeatState {
  * concurrency (invariant 3). Overdue pending invites no longer hold a seat.
  */
 export async function lockSeats(ctx: Context, orgId: string): Promise<SeatState> {
-  const row = await ctx.em.execute<{ name: string; seat_limit: number; members: number; pending: number }[]>(
-    `select o.name, o.seat_limit,
-            (select count(*)::int from memberships m where m.org_id = o.id) as members,
-            (select count(*)::int from invites i
-              where i.org_id = o.id and i.status = 'pending' and i.expires_at > now()) as pending
-       from orgs o where o.id = ? for update`,
+  // Lock first, count second. A single `select (counts…) … for update` takes its snapshot
+  // before waiting for the lock, so a transaction that waited on another's seat would
+  // count without that seat: under READ COMMITTED only a statement started after the lock
+  // is granted sees what the previous holder committed.
+  const org = await ctx.em.execute<{ name: string; seat_limit: number }[]>(
+    `select name, seat_limit from orgs where id = ? for update`,
     [orgId],
   );
-  const state = row[0];
-  if (!state) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
-  return { orgName: state.name, seatLimit: state.seat_limit, members: state.members, pendingInvites: state.pending };
+  const locked = org[0];
+  if (!locked) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
+  const counts = await ctx.em.execute<{ members: number; pending: number }[]>(
+    `select (select count(*)::int from memberships m where m.org_id = ?) as members,
+            (select count(*)::int from invites i
+              where i.org_id = ? and i.status = 'pending' and i.expires_at > now()) as pending`,
+    [orgId, orgId],
+  );
+  const state = counts[0]!;
+  return { orgName: locked.name, seatLimit: locked.seat_limit, members: state.members, pendingInvites: state.pending };
 }
 
 export function seatsAvailable(state: SeatState): number {

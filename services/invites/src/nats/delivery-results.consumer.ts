@@ -31,10 +31,9 @@ export async function ensureDeliveryConsumer(jsm: JetStreamManager, domain: Doma
  */
 export async function recordDeliveryResult(em: EntityManager, result: DeliveryResultEvent): Promise<boolean> {
   const c = result.channel === 'sms' ? 'sms' : 'email';
-  const outcome = result.type.slice('delivery.'.length);
-  const status = result.skipped ? 'skipped' : outcome;
-  const guard =
-    outcome === 'sent' ? '' : `and ${c}_status not in ('sent', 'skipped')${outcome === 'failed' ? ` and ${c}_status <> 'dead'` : ''}`;
+  const status = result.type.slice('delivery.'.length);
+  // A confirmed send is final; a failure never overwrites a later give-up.
+  const guard = status === 'sent' ? '' : `and ${c}_status <> 'sent'${status === 'failed' ? ` and ${c}_status <> 'dead'` : ''}`;
   const updated = await em.execute<{ affectedRows: number }>(
     `update invites set ${c}_status = ?, ${c}_attempts = greatest(${c}_attempts, ?), ${c}_last_error = ?,
             ${c}_sent_at = case when ? = 'sent' then ?::timestamptz else ${c}_sent_at end,
