@@ -14,4 +14,8 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    files: ['services/gateway/src/page/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
+  },
 );

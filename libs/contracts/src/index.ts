@@ -13,3 +13,4 @@ export * from './security/token-cipher.ts';
 export * from './config.ts';
 export * from './client.ts';
 export * from './streams.ts';
+export * from './schemas/http.ts';

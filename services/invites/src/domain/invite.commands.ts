@@ -126,7 +126,7 @@ function resolveChannels(row: NewInvite): Channel[] {
   if (channels.includes('sms') && !row.phone) {
     throw new DomainError('VALIDATION_FAILED', {
       detail: 'The sms channel needs a phone number',
-      errors: [{ path: '/invite/phone', message: 'is required for the sms channel' }],
+      errors: [{ path: '/phone', message: 'is required for the sms channel' }],
     });
   }
   return [...channels];

@@ -1,0 +1,102 @@
+import Fastify from 'fastify';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { DomainError } from '@invite/contracts';
+import { trustProxy } from './config.ts';
+import { isClientError, toProblem } from './http/problem.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { authRoutes } from './routes/auth.routes.ts';
+import { inviteRoutes } from './routes/invites.routes.ts';
+import { opsRoutes } from './routes/ops.routes.ts';
+import { orgRoutes } from './routes/orgs.routes.ts';
+import { pageRoutes } from './routes/page.routes.ts';
+import type { GatewayDeps } from './routes/support.ts';
+import { tokenRoutes } from './routes/token.routes.ts';
+
+const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Builds the gateway: security headers, strict validation, the one error mapping,
+ * OpenAPI at /docs, the API routes, the accept page and ops endpoints. Never listens:
+ * server.ts does, and tests use `inject` or their own port.
+ */
+export async function buildGateway(deps: GatewayDeps, options: { logger?: boolean | object } = {}) {
+  const { config } = deps;
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.LOG_LEVEL,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]', 'res.headers["set-cookie"]'],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: trustProxy(config.TRUST_PROXY),
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    connectionTimeout: 30_000,
+    requestTimeout: 60_000,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error, request.id);
+    if (isClientError(error)) request.log.info({ code: problem.body.code, status: problem.status }, problem.body.detail);
+    else request.log.error({ err: error }, 'request failed');
+    return reply.code(problem.status).headers(problem.headers).send(problem.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = toProblem(new DomainError('NOT_FOUND', { detail: `No route ${request.method} ${request.url.split('?')[0]}` }), request.id);
+    return reply.code(404).headers(problem.headers).send(problem.body);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    strictTransportSecurity: config.APP_BASE_URL.startsWith('https://') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  deps.metrics.register(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Invite platform API',
+        version: '1.0.0',
+        description: 'Invite people by email and SMS, accept by link, track every delivery. Errors are application/problem+json.',
+      },
+      servers: [{ url: config.APP_BASE_URL }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+
+  await app.register(authRoutes, { deps });
+  await app.register(inviteRoutes, { deps });
+  await app.register(orgRoutes, { deps });
+  await app.register(tokenRoutes, { deps });
+  await app.register(pageRoutes);
+  await app.register(opsRoutes, { deps });
+  return app;
+}

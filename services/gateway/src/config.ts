@@ -1,0 +1,41 @@
+import { Type, type Static } from 'typebox';
+import { loadConfig, resolveSecrets } from '@invite/contracts';
+
+const Int = (defaultValue: number, minimum: number, maximum: number, description: string) =>
+  Type.Integer({ default: defaultValue, minimum, maximum, description });
+
+export const GatewayEnv = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  GATEWAY_HOST: Type.String({ default: '0.0.0.0' }),
+  GATEWAY_PORT: Int(3000, 0, 65535, 'HTTP port'),
+  NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
+  NATS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9_]*$' }),
+  APP_BASE_URL: Type.String({ default: 'http://localhost:3000', pattern: '^https?://[^/]+' }),
+  UPSTREAM_TIMEOUT_MS: Int(5000, 100, 60_000, 'Deadline of a request to the invites service'),
+  BODY_LIMIT_BYTES: Int(65_536, 1024, 10_485_760, 'Largest JSON body'),
+  BULK_BODY_LIMIT_BYTES: Int(1_048_576, 1024, 52_428_800, 'Largest bulk upload'),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or comma-separated proxy addresses' }),
+  RATE_LIMIT: Type.Enum(['on', 'off'], { default: 'on' }),
+  LOGIN_LIMIT_PER_15MIN: Int(20, 1, 100_000, 'Logins per client per 15 minutes'),
+  REFRESH_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Refreshes per client per 15 minutes'),
+  TOKEN_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Lookups, accepts and declines per client per 15 minutes'),
+  INVITE_LIMIT_PER_HOUR: Int(1000, 1, 1_000_000, 'Invites an org may create per hour (bulk rows count)'),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+});
+
+export type GatewayConfig = Static<typeof GatewayEnv> & { JWT_PUBLIC_KEY: string };
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return { ...loadConfig(GatewayEnv, env), ...resolveSecrets(['JWT_PUBLIC_KEY'], env) };
+}
+
+/** fastify's trustProxy option from its environment form. */
+export function trustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value;
+}

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+
+const pageDir = new URL('../page/', import.meta.url);
+
+/**
+ * The invitee's accept page. The token lives in the URL fragment (`/invite#token=…`),
+ * which browsers never send to a server, so it reaches no log and no Referer. The page
+ * is static; its script reads the fragment and talks to the JSON API.
+ */
+export const pageRoutes: FastifyPluginAsync = async (app) => {
+  const [html, script, style] = await Promise.all(
+    ['invite.html', 'invite.js', 'invite.css'].map((name) => readFile(new URL(name, pageDir), 'utf8')),
+  );
+  const csp = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+  const headers = {
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+  };
+  const serve = (body: string, type: string) => ({
+    schema: { hide: true },
+    handler: async (_request: unknown, reply: FastifyReply) => reply.headers({ ...headers, 'content-type': type }).send(body),
+  });
+  app.get('/invite', serve(html!, 'text/html; charset=utf-8'));
+  app.get('/invite/invite.js', serve(script!, 'text/javascript; charset=utf-8'));
+  app.get('/invite/invite.css', serve(style!, 'text/css; charset=utf-8'));
+};

@@ -1,0 +1,128 @@
+import type { KeyObject } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  bearerToken,
+  DomainError,
+  ProblemDocument,
+  verifyAccessToken,
+  type AccessClaims,
+  type CallOptions,
+  type InvitesClient,
+} from '@invite/contracts';
+import type { GatewayConfig } from '../config.ts';
+import type { HttpMetrics } from '../http/metrics.ts';
+import { toProblem } from '../http/problem.ts';
+import { traceparentOf } from '../http/trace.ts';
+import type { IdempotencyStore } from '../limits/idempotency.ts';
+import { clientKey, type RateLimiter } from '../limits/rate-limiter.ts';
+
+/** What the routes need; built once by the server and passed in. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  client: InvitesClient;
+  verifyKey: KeyObject;
+  /** Absent when RATE_LIMIT=off. */
+  limiter: RateLimiter | undefined;
+  idempotency: IdempotencyStore;
+  metrics: HttpMetrics;
+  /** Whether NATS is connected and the invites service answers. */
+  ready(): Promise<boolean>;
+}
+
+/** Problem responses for the given statuses, for the route schemas and OpenAPI. */
+export function problems(...statuses: number[]): Record<number, typeof ProblemDocument> {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemDocument]));
+}
+
+/** Verifies the bearer token here too, so a bad one is a 401 without a trip to the service. */
+export function requireUser(deps: GatewayDeps, request: FastifyRequest): { token: string; claims: AccessClaims } {
+  const token = bearerToken(request.headers.authorization);
+  if (!token) throw new DomainError('UNAUTHENTICATED', { detail: 'Send an access token: Authorization: Bearer <token>' });
+  const claims = verifyAccessToken(deps.verifyKey, token);
+  if (claims.scope !== 'user') throw new DomainError('UNAUTHENTICATED');
+  return { token, claims };
+}
+
+/** Options of a call to the invites service on behalf of `request`. */
+export function callOptions(deps: GatewayDeps, request: FastifyRequest, accessToken?: string): CallOptions {
+  return {
+    accessToken,
+    traceparent: traceparentOf(request.headers.traceparent),
+    timeoutMs: deps.config.UPSTREAM_TIMEOUT_MS,
+  };
+}
+
+export interface LimitRule {
+  name: string;
+  limit: number;
+  windowMs: number;
+}
+
+/**
+ * Counts the request against `rule` for its client (IPv6 per /64) and refuses it with
+ * 429 RATE_LIMITED and Retry-After when over. Sets RateLimit-* headers either way.
+ */
+export async function enforceLimit(deps: GatewayDeps, rule: LimitRule, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!deps.limiter) return;
+  const decision = await deps.limiter.hit(rule.name, clientKey(request.ip), rule.limit, rule.windowMs);
+  reply.header('ratelimit-limit', String(decision.limit));
+  reply.header('ratelimit-remaining', String(decision.remaining));
+  if (!decision.allowed) {
+    deps.metrics.rateLimited.inc({ rule: rule.name });
+    throw new DomainError('RATE_LIMITED', {
+      detail: `Too many requests of this kind from your network; try again in ${decision.retryAfter} s`,
+      retryAfter: decision.retryAfter,
+    });
+  }
+}
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Runs `work` once per `Idempotency-Key` (per caller and route) for 24 hours: a retry
+ * with the same key and body gets the first answer again, marked `Idempotent-Replayed`.
+ * Without the header, `work` just runs.
+ */
+export async function idempotent(
+  deps: GatewayDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  scope: string,
+  work: () => Promise<{ status: number; body: unknown }>,
+): Promise<{ status: number; body: unknown }> {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return work();
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!key || !idempotencyKeyPattern.test(key)) {
+    throw new DomainError('VALIDATION_FAILED', {
+      detail: 'The Idempotency-Key header must be 1 to 255 printable characters',
+      errors: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 printable ASCII characters' }],
+    });
+  }
+  const claim = await deps.idempotency.claim(scope, key, request.body);
+  if (claim.kind === 'replay') {
+    reply.header('idempotent-replayed', 'true');
+    return claim.response;
+  }
+  if (claim.kind === 'in-progress') throw new DomainError('IDEMPOTENCY_IN_PROGRESS', { retryAfter: 1 });
+  if (claim.kind === 'mismatch') throw new DomainError('IDEMPOTENCY_KEY_REUSED');
+  try {
+    const response = await work();
+    await claim.complete(response);
+    return response;
+  } catch (error) {
+    // A client error is an answer too: the same request would get it again.
+    if (error instanceof DomainError && error.status < 500 && error.code !== 'RATE_LIMITED') {
+      await claim.complete({ status: error.status, body: toProblem(error).body });
+    } else {
+      await claim.release();
+    }
+    throw error;
+  }
+}
+
+/** Sends a result of `idempotent`; a replayed client error keeps its problem media type. */
+export function sendResult(reply: FastifyReply, result: { status: number; body: unknown }) {
+  if (result.status >= 400) reply.header('content-type', 'application/problem+json; charset=utf-8');
+  return reply.code(result.status).send(result.body);
+}

@@ -1,0 +1,39 @@
+import { connect } from '@nats-io/transport-node';
+import { buildGateway } from './app.ts';
+import { loadGatewayConfig } from './config.ts';
+import { createGatewayDeps } from './deps.ts';
+
+/** The gateway process: config, NATS, shared limit stores, listen, graceful close on SIGINT/SIGTERM. */
+let config;
+try {
+  config = loadGatewayConfig();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(78);
+}
+
+const nc = await connect({ servers: config.NATS_URL, name: 'gateway', maxReconnectAttempts: -1 }).catch((error: unknown) => {
+  process.stderr.write(`gateway: cannot reach NATS at ${config.NATS_URL}: ${(error as Error).message}\n`);
+  process.exit(1);
+});
+const deps = await createGatewayDeps(nc, config);
+const app = await buildGateway(deps);
+await app.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT });
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'gateway stopping');
+    const force = setTimeout(() => process.exit(1), 15_000).unref();
+    app
+      .close()
+      .then(() => nc.drain())
+      .then(() => {
+        clearTimeout(force);
+        process.exit(0);
+      })
+      .catch(() => process.exit(1));
+  });
+}
