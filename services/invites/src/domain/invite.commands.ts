@@ -235,6 +235,9 @@ function notPending(invite: Invite): DomainError {
 export function resendInvite(ctx: Context, orgId: string, inviteId: string): Promise<InviteWithLink> {
   return inTransaction(ctx, async (tx) => {
     const inviter = await inviterOf(tx, orgId);
+    // The org row before the invite row, in the same order as accept: the reverse order
+    // deadlocked a resend with a concurrent accept of the same invite.
+    const seats = await lockSeats(tx, orgId);
     const invite = await lockInvite(tx, orgId, inviteId);
     if (invite.status !== 'pending') throw notPending(invite);
     const now = new Date();
@@ -244,7 +247,6 @@ export function resendInvite(ctx: Context, orgId: string, inviteId: string): Pro
       const retryAfter = Math.ceil(wait / 1000);
       throw new DomainError('RESEND_COOLDOWN', { detail: `This invite was sent moments ago; resend again in ${retryAfter} s`, retryAfter });
     }
-    const seats = await lockSeats(tx, orgId);
     if (invite.expiresAt <= now && seatsAvailable(seats) < 1) throw seatLimitReached(seats);
 
     const lifetime = Math.max(hour, invite.expiresAt.getTime() - invite.sentAt.getTime());

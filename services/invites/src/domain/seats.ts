@@ -19,8 +19,13 @@ export async function lockSeats(ctx: Context, orgId: string): Promise<SeatState>
   // before waiting for the lock, so a transaction that waited on another's seat would
   // count without that seat: under READ COMMITTED only a statement started after the lock
   // is granted sees what the previous holder committed.
+  // NO KEY UPDATE, not UPDATE: it serialises seat checks just the same, but does not block
+  // the KEY SHARE lock that every insert referencing the org (audit_log, invites,
+  // memberships) takes for its foreign key. With FOR UPDATE, a withdraw, decline or
+  // expiry holding an invite row and inserting its audit entry deadlocked with an accept
+  // holding the org row and updating that invite.
   const org = await ctx.em.execute<{ name: string; seat_limit: number }[]>(
-    `select name, seat_limit from orgs where id = ? for update`,
+    `select name, seat_limit from orgs where id = ? for no key update`,
     [orgId],
   );
   const locked = org[0];
