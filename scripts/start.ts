@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const services = [{ name: 'invites', entry: 'services/invites/src/server.ts', port: process.env.INVITES_HTTP_PORT ?? '9101' }];
+const services = [
+  { name: 'invites', entry: 'services/invites/src/server.ts', port: process.env.INVITES_HTTP_PORT ?? '9101' },
+  { name: 'gateway', entry: 'services/gateway/src/server.ts', port: process.env.GATEWAY_PORT ?? '3000' },
+];
+const appBaseUrl = process.env.APP_BASE_URL ?? 'http://localhost:3000';
 
 function hostPort(url: string, fallbackPort: number): { host: string; port: number } {
   const parsed = new URL(url);
@@ -86,6 +90,7 @@ for (const service of services) {
 
 process.stdout.write(
   `Started ${services.map((s) => s.name).join(', ')} against ${db.host}:${db.port} and ${nats.host}:${nats.port}.\n` +
+    `  API and OpenAPI docs: ${appBaseUrl}/docs (accept links open ${appBaseUrl}/invite#token=…)\n` +
     services.map((s) => `  ${s.name}: health, readiness and metrics at http://localhost:${s.port}/healthz /readyz /metrics\n`).join('') +
     `Create an organisation: npm run admin -- create-org --name "Acme" --seats 10 --owner-email you@example.com\n` +
     `Press Ctrl-C to stop.\n`,
