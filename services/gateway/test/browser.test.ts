@@ -75,9 +75,9 @@ async function expectAccessible(page: Page): Promise<void> {
   // The page's CSP forbids inline scripts, so axe is added through a fresh isolated world.
   await page.context().addInitScript({ path: axeSource });
   await page.reload();
-  await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'Checking your invitation…');
+  await page.waitForFunction("document.getElementById('status')?.textContent !== 'Checking your invitation…'");
   const results = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
     return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
   });
   expect(results.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);

@@ -44,6 +44,7 @@ export async function isolatedEnv(label: string, overrides: Record<string, strin
     INVITES_HTTP_PORT: '0',
     OUTBOX_POLL_MS: '200',
     RESEND_COOLDOWN_SECONDS: '0',
+    INVITE_RATE_PER_HOUR: '0',
     LOG_LEVEL: 'warn',
     ...overrides,
   };

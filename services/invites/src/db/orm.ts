@@ -2,9 +2,13 @@ import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
+import { Migration20261125010000 } from './migrations/Migration20261125010000.ts';
 
 /** Migrations in the order they apply; a new one is appended here and committed. */
-export const migrations = [{ name: 'Migration20261125000000', class: Migration20261125000000 }];
+export const migrations = [
+  { name: 'Migration20261125000000', class: Migration20261125000000 },
+  { name: 'Migration20261125010000', class: Migration20261125010000 },
+];
 
 export interface OrmOptions {
   databaseUrl: string;

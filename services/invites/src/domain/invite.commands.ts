@@ -19,6 +19,7 @@ import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
 import { actorLabel, inTransaction, type Context } from './context.ts';
 import { expireOverdue } from './invite.expiry.ts';
 import { acceptUrl, toInviteView } from './invite.view.ts';
+import { openQuota, type Quota } from './quota.ts';
 import { lockSeats, seatLimitReached, seatsAvailable, type SeatState } from './seats.ts';
 
 const hour = 3_600_000;
@@ -39,6 +40,7 @@ type RowOutcome = { ok: true; value: InviteWithLink } | { ok: false; error: Doma
  */
 async function insertInvites(ctx: Context, orgId: string, inviter: Inviter, rows: NewInvite[]): Promise<RowOutcome[]> {
   const seats = await lockSeats(ctx, orgId);
+  const quota = await openQuota(ctx, orgId);
   const emails = [...new Set(rows.map((r) => r.email.toLowerCase()))];
   // An overdue invite that the sweeper has not reached yet must not block a new one.
   await expireOverdue(ctx, { orgId, emails });
@@ -62,12 +64,13 @@ async function insertInvites(ctx: Context, orgId: string, inviter: Inviter, rows
   const outcomes: RowOutcome[] = [];
   for (const row of rows) {
     try {
-      outcomes.push({ ok: true, value: insertOne(ctx, orgId, seats, inviter, row, members, pending) });
+      outcomes.push({ ok: true, value: insertOne(ctx, orgId, seats, quota, inviter, row, members, pending) });
     } catch (error) {
       if (!isDomainError(error)) throw error;
       outcomes.push({ ok: false, error });
     }
   }
+  await quota.save();
   return outcomes;
 }
 
@@ -75,6 +78,7 @@ function insertOne(
   ctx: Context,
   orgId: string,
   seats: SeatState,
+  quota: Quota,
   inviter: Inviter,
   row: NewInvite,
   members: Set<string>,
@@ -88,6 +92,7 @@ function insertOne(
     throw new DomainError('INVITE_ALREADY_PENDING', { detail: `${email} already has a pending invite; resend it instead` });
   }
   if (seatsAvailable(seats) < 1) throw seatLimitReached(seats);
+  quota.take();
 
   const now = new Date();
   const id = uuidv7();
