@@ -102,25 +102,42 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function listen(): Promise<void> {
+  /**
+   * Keeps one LISTEN connection open for as long as the relay runs: a lost or refused
+   * connection is retried with backoff, and meanwhile the poll keeps events moving.
+   */
+  async function listen(attempt = 0): Promise<void> {
+    if (!running) return;
     const client = new pg.Client({ connectionString: options.databaseUrl });
+    let lost = false;
+    const reconnect = (error?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (listener === client) listener = undefined;
+      client.end().catch(() => {});
+      if (!running) return;
+      logger.warn({ err: error }, 'outbox: LISTEN connection lost; polling until it is back');
+      const delay = Math.min(30_000, options.pollMs * 2 ** Math.min(attempt, 5));
+      setTimeout(() => void listen(attempt + 1), delay).unref();
+    };
     client.on('notification', () => {
       signalled = true;
       wake?.();
     });
-    client.on('error', (error) => {
-      logger.warn({ err: error }, 'outbox: LISTEN connection lost; polling until it is back');
-      listener = undefined;
-      client.end().catch(() => {});
-      if (running) setTimeout(() => void listen().catch(() => {}), options.pollMs);
-    });
-    await client.connect();
-    await client.query('LISTEN outbox');
-    listener = client;
+    client.on('error', reconnect);
+    client.on('end', () => reconnect());
+    try {
+      await client.connect();
+      await client.query('LISTEN outbox');
+      listener = client;
+      attempt = 0;
+    } catch (error) {
+      reconnect(error as Error);
+    }
   }
 
   async function run(): Promise<void> {
-    await listen().catch((error) => logger.warn({ err: error }, 'outbox: LISTEN failed; polling'));
+    await listen();
     let backoff = options.pollMs;
     while (running) {
       signalled = false;

@@ -1,0 +1,320 @@
+/**
+ * Benchmark of the invites service (not a test: it asserts nothing about speed).
+ *
+ *   npm run bench                                  (all services)
+ *   node services/invites/bench/invites.bench.ts   (Node 24, e.g. node_modules/.bin/node)
+ *
+ * Starts the invites service in this process on a fresh database and a unique NATS
+ * prefix (PostgreSQL from TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432, NATS
+ * from TEST_NATS_URL or nats://127.0.0.1:4222), then measures:
+ *   (a) invite.create through NATS (client → service → MikroORM transaction),
+ *   (b) the same SQL transaction issued directly with `pg`, at the same concurrency,
+ *   (c) invite.list latency on an org with 100,000 invites, first page and page 1,000.
+ * Prints a table and writes artifacts/bench/invites.json; drops the database and the
+ * streams at the end.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
+import { createInvitesClient, hashToken, natsNames, newInviteToken, uuidv7, type InvitesClient } from '@invite/contracts';
+import { startInvites } from '../src/app.ts';
+import { loadInvitesConfig } from '../src/config.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { encodeCursor } from '../src/domain/cursor.ts';
+import { createOrg } from '../src/domain/org.commands.ts';
+import { createLogger } from '../src/logger.ts';
+import { createTestDatabase, testPrefix } from '../../../tests/support/database.ts';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const SEED = Number(process.env.BENCH_LIST_ROWS ?? 100_000);
+const LIST_SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 300);
+const PAGE = 1000;
+const LIMIT = 50;
+const POOL = 20;
+
+function serverUrl(): string {
+  const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432');
+  url.pathname = '';
+  return url.toString().replace(/\/$/, '');
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+interface Run {
+  count: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+/** Runs `task(i)` for i in [0, n) with `concurrency` in flight; times each call and the whole. */
+async function pool(n: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<Run> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  let firstError: unknown;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        const t0 = performance.now();
+        try {
+          await task(i);
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          errors += 1;
+          firstError ??= error;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (firstError) console.error('first error:', firstError);
+  latencies.sort((a, b) => a - b);
+  const ok = latencies.length;
+  return { count: ok, seconds, perSecond: ok / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors };
+}
+
+async function sample(n: number, task: () => Promise<unknown>): Promise<{ samples: number; p50Ms: number; p99Ms: number; meanMs: number }> {
+  for (let i = 0; i < 20; i++) await task(); // warm-up
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await task();
+    latencies.push(performance.now() - t0);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    samples: n,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    meanMs: latencies.reduce((a, b) => a + b, 0) / n,
+  };
+}
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+const db = await createTestDatabase(serverUrl(), 'bench');
+const env: Record<string, string> = {
+  NODE_ENV: 'test',
+  DATABASE_URL: db.url,
+  DATABASE_POOL_MAX: String(POOL),
+  NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+  NATS_PREFIX: testPrefix('bench'),
+  INVITES_HTTP_PORT: '0',
+};
+const config = loadInvitesConfig(env);
+const names = natsNames(config.NATS_PREFIX);
+const app = await startInvites(config, createLogger('invites-bench', process.env.LOG_LEVEL ?? 'warn'));
+const nc = await connect({ servers: config.NATS_URL, name: 'invites-bench' });
+const client: InvitesClient = createInvitesClient(nc, names);
+const sqlPool = new pg.Pool({ connectionString: db.url, max: POOL });
+const email = (kind: string, i: number) => `${kind}.${i}.${Math.random().toString(36).slice(2, 8)}@bench.example.test`;
+
+try {
+  // An org with a large seat limit, its owner signed in.
+  const password = 'correct horse battery staple';
+  const ownerEmail = email('owner', 0);
+  const operator = { domain: app.domain, em: app.domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' as const }, traceparent: undefined };
+  const orgA = await createOrg(operator, { name: 'Bench A', seatLimit: 1_000_000, ownerEmail });
+  const accepted = await client.call('invite.accept', {
+    token: new URL(orgA.ownerInvite.acceptUrl).hash.replace(/^#token=/, ''),
+    name: 'Bench Owner',
+    username: `bench${Date.now()}`,
+    password,
+  });
+  const owner = await client.call('auth.login', { email: ownerEmail, password });
+  const ownerId = accepted.user.id;
+
+  /** Another org of the same owner, made with SQL (no invites, no events). */
+  async function sqlOrg(name: string): Promise<string> {
+    const id = uuidv7();
+    await sqlPool.query(`insert into orgs (id, name, plan, seat_limit) values ($1, $2, 'bench', 1000000)`, [id, name]);
+    await sqlPool.query(`insert into memberships (id, org_id, user_id, role) values ($1, $2, $3, 'owner')`, [uuidv7(), id, ownerId]);
+    return id;
+  }
+
+  // (a) invite.create through NATS.
+  log(`(a) ${CREATES} invite.create through NATS, concurrency ${CONCURRENCY}`);
+  const viaNats = await pool(CREATES, CONCURRENCY, (i) =>
+    client.call('invite.create', { orgId: orgA.orgId, invite: { email: email('nats', i), role: 'member' } }, { accessToken: owner.accessToken }),
+  );
+
+  // (b) The same transaction with pg, statement for statement what the service issues
+  // for one create (invite.commands.ts: role check, inviter, seat lock and count, overdue
+  // expiry, member and pending checks, then invite + audit_log + outbox), in a fresh org
+  // so that both runs start from zero pending invites.
+  const orgB = await sqlOrg('Bench B');
+  const expiryHours = config.INVITE_DEFAULT_EXPIRY_HOURS;
+  log(`(b) ${CREATES} direct pg transactions, concurrency ${CONCURRENCY}`);
+  const viaPg = await pool(CREATES, CONCURRENCY, async (i) => {
+    const address = email('pg', i);
+    const id = uuidv7();
+    const token = newInviteToken();
+    const sealed = app.domain.cipher.encrypt(token, id);
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + expiryHours * 3_600_000);
+    const c = await sqlPool.connect();
+    try {
+      await c.query('begin');
+      const role = await c.query(`select role from memberships where org_id = $1 and user_id = $2`, [orgB, ownerId]);
+      if (!role.rows[0]) throw new Error('not a member');
+      const inviter = await c.query<{ name: string }>(`select name from users where id = $1`, [ownerId]);
+      const seats = await c.query<{ name: string; seat_limit: number; members: number; pending: number }>(
+        `select o.name, o.seat_limit,
+                (select count(*)::int from memberships m where m.org_id = o.id) as members,
+                (select count(*)::int from invites i where i.org_id = o.id and i.status = 'pending' and i.expires_at > now()) as pending
+           from orgs o where o.id = $1 for update`,
+        [orgB],
+      );
+      const s = seats.rows[0]!;
+      await c.query(
+        `update invites set status = 'expired', expired_at = now(), sealed_token = null
+          where id in (select id from invites where status = 'pending' and expires_at <= now() and org_id = $1 and email = any($2)
+                       order by expires_at limit 1000 for update skip locked)
+          returning id, org_id, email`,
+        [orgB, [address]],
+      );
+      const member = await c.query(`select u.email from memberships m join users u on u.id = m.user_id where m.org_id = $1 and u.email = any($2)`, [
+        orgB,
+        [address],
+      ]);
+      const pending = await c.query(`select email from invites where org_id = $1 and status = 'pending' and email = any($2)`, [orgB, [address]]);
+      if (member.rows.length || pending.rows.length || s.seat_limit - s.members - s.pending < 1) throw new Error('refused');
+      await c.query(
+        `insert into invites (id, org_id, email, phone, role, token_hash, sealed_token, expires_at, invited_by, channels, locale, message,
+                              created_at, sent_at, email_status, sms_status, email_updated_at, sms_updated_at)
+         values ($1, $2, $3, null, 'member', $4, $5, $6, $7, '["email"]', 'en', null, $8, $8, 'queued', 'skipped', $8, $8)`,
+        [id, orgB, address, hashToken(token), sealed, expiresAt, ownerId, now],
+      );
+      await c.query(`insert into audit_log (id, org_id, actor, action, target, data, at) values ($1, $2, $3, 'invite.created', $4, $5, $6)`, [
+        uuidv7(),
+        orgB,
+        `user:${ownerId}`,
+        `invite:${id}`,
+        JSON.stringify({ email: address, role: 'member', channels: ['email'], expiresAt: expiresAt.toISOString() }),
+        now,
+      ]);
+      const event = {
+        id: uuidv7(),
+        occurredAt: now.toISOString(),
+        orgId: orgB,
+        inviteId: id,
+        type: 'invite.created',
+        email: address,
+        phone: null,
+        role: 'member',
+        locale: 'en',
+        message: null,
+        orgName: s.name,
+        inviterName: inviter.rows[0]?.name ?? null,
+        expiresAt: expiresAt.toISOString(),
+        tokenVersion: 1,
+        channels: ['email'],
+        encryptedToken: sealed,
+      };
+      await c.query(`insert into outbox (id, subject, payload, headers, created_at) values ($1, $2, $3, '{}', $4)`, [
+        event.id,
+        names.inviteEvent('created'),
+        JSON.stringify(event),
+        now,
+      ]);
+      await c.query('commit');
+    } catch (error) {
+      await c.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      c.release();
+    }
+  });
+
+  // (c) invite.list on an org with SEED invites.
+  const orgC = await sqlOrg('Bench C');
+  log(`(c) seeding ${SEED} invites`);
+  const seedStarted = performance.now();
+  await sqlPool.query(
+    `insert into invites (id, org_id, email, role, status, token_hash, expires_at, invited_by, created_at, sent_at,
+                          email_status, sms_status, email_updated_at, sms_updated_at)
+     select gen_random_uuid(), $1::uuid, 'seed.' || g || '@bench.example.test', 'member', 'pending', 'seed-' || $1::text || '-' || g,
+            now() + interval '7 days', $2, ts, ts, 'sent', 'skipped', ts, ts
+       from generate_series(1, $3::int) as g,
+            lateral (select date_trunc('milliseconds', now()) - g * interval '10 milliseconds' as ts) as t`,
+    [orgC, ownerId, SEED],
+  );
+  await sqlPool.query('analyze invites');
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+  // Page 1,000 starts after the last row of page 999: the (created_at, id) of row 49,950, newest first.
+  const offset = (PAGE - 1) * LIMIT - 1;
+  const anchor = await sqlPool.query<{ created_at: Date; id: string }>(
+    `select created_at, id from invites where org_id = $1 order by created_at desc, id desc offset $2 limit 1`,
+    [orgC, offset],
+  );
+  const cursor = encodeCursor({ at: anchor.rows[0]!.created_at, id: anchor.rows[0]!.id });
+  const expectedFirst = await sqlPool.query<{ id: string }>(
+    `select id from invites where org_id = $1 order by created_at desc, id desc offset $2 limit 1`,
+    [orgC, offset + 1],
+  );
+  const check = await client.call('invite.list', { orgId: orgC, limit: LIMIT, cursor }, { accessToken: owner.accessToken });
+  if (check.items.length !== LIMIT || check.items[0]!.id !== expectedFirst.rows[0]!.id) {
+    throw new Error('the page-1000 cursor does not land on row 49,951');
+  }
+
+  log(`(c) invite.list, ${LIST_SAMPLES} sequential calls each`);
+  const firstPage = await sample(LIST_SAMPLES, () => client.call('invite.list', { orgId: orgC, limit: LIMIT }, { accessToken: owner.accessToken }));
+  const page1000 = await sample(LIST_SAMPLES, () =>
+    client.call('invite.list', { orgId: orgC, limit: LIMIT, cursor }, { accessToken: owner.accessToken }),
+  );
+
+  const results = {
+    at: new Date().toISOString(),
+    node: process.version,
+    concurrency: CONCURRENCY,
+    databasePool: POOL,
+    create: {
+      viaNats,
+      viaPg,
+      natsOverPgRatio: viaNats.perSecond / viaPg.perSecond,
+    },
+    list: { rows: SEED, limit: LIMIT, seedSeconds, firstPage, page1000 },
+  };
+
+  const f = (n: number, digits = 1) => n.toFixed(digits).padStart(9);
+  const lines = [
+    '',
+    `invites benchmark (Node ${process.version}, concurrency ${CONCURRENCY}, PostgreSQL pool ${POOL})`,
+    '',
+    'create, N=' + CREATES + '                       per s     p50 ms    p99 ms   errors',
+    `  (a) invite.create over NATS      ${f(viaNats.perSecond)} ${f(viaNats.p50Ms, 2)} ${f(viaNats.p99Ms, 2)} ${String(viaNats.errors).padStart(8)}`,
+    `  (b) same transaction, direct pg  ${f(viaPg.perSecond)} ${f(viaPg.p50Ms, 2)} ${f(viaPg.p99Ms, 2)} ${String(viaPg.errors).padStart(8)}`,
+    `      (a) / (b)                    ${f(results.create.natsOverPgRatio, 2)}`,
+    '',
+    `invite.list, ${SEED} invites, limit ${LIMIT}    p50 ms    p99 ms   mean ms`,
+    `  (c) first page                   ${f(firstPage.p50Ms, 2)} ${f(firstPage.p99Ms, 2)} ${f(firstPage.meanMs, 2)}`,
+    `  (c) page ${PAGE}                    ${f(page1000.p50Ms, 2)} ${f(page1000.p99Ms, 2)} ${f(page1000.meanMs, 2)}`,
+    `      (seeded in ${seedSeconds.toFixed(1)} s; ${LIST_SAMPLES} sequential calls each after 20 warm-up calls)`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+  const out = `${root}artifacts/bench/invites.json`;
+  await mkdir(`${root}artifacts/bench`, { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results written to ${out.slice(root.length)}`);
+} finally {
+  await app.stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+  await sqlPool.end();
+  const jsm = await jetstreamManager(nc);
+  for (const stream of [names.inviteStream, names.notificationStream]) await jsm.streams.delete(stream).catch(() => {});
+  await nc.drain();
+  await db.drop();
+}
