@@ -15,11 +15,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
-import { createInvitesClient, hashToken, natsNames, newInviteToken, uuidv7, type InvitesClient } from '@invite/contracts';
+import { createInvitesClient, natsNames, uuidv7, type InvitesClient } from '@invite/contracts';
 import { startInvites } from '../src/app.ts';
 import { loadInvitesConfig } from '../src/config.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -27,6 +26,7 @@ import { encodeCursor } from '../src/domain/cursor.ts';
 import { createOrg } from '../src/domain/org.commands.ts';
 import { createLogger } from '../src/logger.ts';
 import { createTestDatabase, testPrefix } from '../../../tests/support/database.ts';
+import { createInviteWithSql, pool, sample, serverUrl } from '../../../tests/support/bench.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
@@ -36,71 +36,6 @@ const LIST_SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 300);
 const PAGE = 1000;
 const LIMIT = 50;
 const POOL = 20;
-
-function serverUrl(): string {
-  const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432');
-  url.pathname = '';
-  return url.toString().replace(/\/$/, '');
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-interface Run {
-  count: number;
-  seconds: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
-
-/** Runs `task(i)` for i in [0, n) with `concurrency` in flight; times each call and the whole. */
-async function pool(n: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<Run> {
-  const latencies: number[] = [];
-  let next = 0;
-  let errors = 0;
-  let firstError: unknown;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const t0 = performance.now();
-        try {
-          await task(i);
-          latencies.push(performance.now() - t0);
-        } catch (error) {
-          errors += 1;
-          firstError ??= error;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  if (firstError) console.error('first error:', firstError);
-  latencies.sort((a, b) => a - b);
-  const ok = latencies.length;
-  return { count: ok, seconds, perSecond: ok / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors };
-}
-
-async function sample(n: number, task: () => Promise<unknown>): Promise<{ samples: number; p50Ms: number; p99Ms: number; meanMs: number }> {
-  for (let i = 0; i < 20; i++) await task(); // warm-up
-  const latencies: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await task();
-    latencies.push(performance.now() - t0);
-  }
-  latencies.sort((a, b) => a - b);
-  return {
-    samples: n,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    meanMs: latencies.reduce((a, b) => a + b, 0) / n,
-  };
-}
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -112,6 +47,7 @@ const env: Record<string, string> = {
   NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
   NATS_PREFIX: testPrefix('bench'),
   INVITES_HTTP_PORT: '0',
+  INVITE_RATE_PER_HOUR: '0',
 };
 const config = loadInvitesConfig(env);
 const names = natsNames(config.NATS_PREFIX);
@@ -157,86 +93,12 @@ try {
   const orgB = await sqlOrg('Bench B');
   const expiryHours = config.INVITE_DEFAULT_EXPIRY_HOURS;
   log(`(b) ${CREATES} direct pg transactions, concurrency ${CONCURRENCY}`);
-  const viaPg = await pool(CREATES, CONCURRENCY, async (i) => {
-    const address = email('pg', i);
-    const id = uuidv7();
-    const token = newInviteToken();
-    const sealed = app.domain.cipher.encrypt(token, id);
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + expiryHours * 3_600_000);
-    const c = await sqlPool.connect();
-    try {
-      await c.query('begin');
-      const role = await c.query(`select role from memberships where org_id = $1 and user_id = $2`, [orgB, ownerId]);
-      if (!role.rows[0]) throw new Error('not a member');
-      const inviter = await c.query<{ name: string }>(`select name from users where id = $1`, [ownerId]);
-      const seats = await c.query<{ name: string; seat_limit: number; members: number; pending: number }>(
-        `select o.name, o.seat_limit,
-                (select count(*)::int from memberships m where m.org_id = o.id) as members,
-                (select count(*)::int from invites i where i.org_id = o.id and i.status = 'pending' and i.expires_at > now()) as pending
-           from orgs o where o.id = $1 for update`,
-        [orgB],
-      );
-      const s = seats.rows[0]!;
-      await c.query(
-        `update invites set status = 'expired', expired_at = now(), sealed_token = null
-          where id in (select id from invites where status = 'pending' and expires_at <= now() and org_id = $1 and email = any($2)
-                       order by expires_at limit 1000 for update skip locked)
-          returning id, org_id, email`,
-        [orgB, [address]],
-      );
-      const member = await c.query(`select u.email from memberships m join users u on u.id = m.user_id where m.org_id = $1 and u.email = any($2)`, [
-        orgB,
-        [address],
-      ]);
-      const pending = await c.query(`select email from invites where org_id = $1 and status = 'pending' and email = any($2)`, [orgB, [address]]);
-      if (member.rows.length || pending.rows.length || s.seat_limit - s.members - s.pending < 1) throw new Error('refused');
-      await c.query(
-        `insert into invites (id, org_id, email, phone, role, token_hash, sealed_token, expires_at, invited_by, channels, locale, message,
-                              created_at, sent_at, email_status, sms_status, email_updated_at, sms_updated_at)
-         values ($1, $2, $3, null, 'member', $4, $5, $6, $7, '["email"]', 'en', null, $8, $8, 'queued', 'skipped', $8, $8)`,
-        [id, orgB, address, hashToken(token), sealed, expiresAt, ownerId, now],
-      );
-      await c.query(`insert into audit_log (id, org_id, actor, action, target, data, at) values ($1, $2, $3, 'invite.created', $4, $5, $6)`, [
-        uuidv7(),
-        orgB,
-        `user:${ownerId}`,
-        `invite:${id}`,
-        JSON.stringify({ email: address, role: 'member', channels: ['email'], expiresAt: expiresAt.toISOString() }),
-        now,
-      ]);
-      const event = {
-        id: uuidv7(),
-        occurredAt: now.toISOString(),
-        orgId: orgB,
-        inviteId: id,
-        type: 'invite.created',
-        email: address,
-        phone: null,
-        role: 'member',
-        locale: 'en',
-        message: null,
-        orgName: s.name,
-        inviterName: inviter.rows[0]?.name ?? null,
-        expiresAt: expiresAt.toISOString(),
-        tokenVersion: 1,
-        channels: ['email'],
-        encryptedToken: sealed,
-      };
-      await c.query(`insert into outbox (id, subject, payload, headers, created_at) values ($1, $2, $3, '{}', $4)`, [
-        event.id,
-        names.inviteEvent('created'),
-        JSON.stringify(event),
-        now,
-      ]);
-      await c.query('commit');
-    } catch (error) {
-      await c.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      c.release();
-    }
-  });
+  const viaPg = await pool(CREATES, CONCURRENCY, (i) =>
+    createInviteWithSql(
+      { sqlPool, cipher: app.domain.cipher, orgId: orgB, inviterId: ownerId, subject: names.inviteEvent('created'), expiryHours },
+      email('pg', i),
+    ),
+  );
 
   // (c) invite.list on an org with SEED invites.
   const orgC = await sqlOrg('Bench C');

@@ -1,0 +1,162 @@
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { hashToken, newInviteToken, uuidv7, type TokenCipher } from '@invite/contracts';
+
+/**
+ * Shared pieces of the benchmarks (`npm run bench`): load generation, percentiles,
+ * and the invite-creating SQL transaction issued directly with `pg`, the baseline
+ * that the NATS and HTTP paths are compared with.
+ */
+
+export function serverUrl(): string {
+  const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432');
+  url.pathname = '';
+  return url.toString().replace(/\/$/, '');
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export interface Run {
+  count: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+/** Runs `task(i)` for i in [0, n) with `concurrency` in flight; times each call and the whole. */
+export async function pool(n: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<Run> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  let firstError: unknown;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        const t0 = performance.now();
+        try {
+          await task(i);
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          errors += 1;
+          firstError ??= error;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (firstError) console.error('first error:', firstError);
+  latencies.sort((a, b) => a - b);
+  const ok = latencies.length;
+  return { count: ok, seconds, perSecond: ok / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors };
+}
+
+export async function sample(n: number, task: () => Promise<unknown>): Promise<{ samples: number; p50Ms: number; p99Ms: number; meanMs: number }> {
+  for (let i = 0; i < 20; i++) await task(); // warm-up
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await task();
+    latencies.push(performance.now() - t0);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    samples: n,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    meanMs: latencies.reduce((a, b) => a + b, 0) / n,
+  };
+}
+
+
+export interface RawCreate {
+  sqlPool: pg.Pool;
+  cipher: TokenCipher;
+  orgId: string;
+  inviterId: string;
+  /** Subject of invites.events.created for this run's NATS prefix. */
+  subject: string;
+  expiryHours: number;
+}
+
+/**
+ * One invite created with plain SQL, statement for statement what the service issues
+ * for invite.create (invite.commands.ts): role check, inviter, org lock, seat count,
+ * overdue expiry, member and pending checks, then invite + audit_log + outbox.
+ */
+export async function createInviteWithSql(raw: RawCreate, address: string): Promise<void> {
+  const { sqlPool, orgId, inviterId } = raw;
+  const id = uuidv7();
+  const token = newInviteToken();
+  const sealed = raw.cipher.encrypt(token, id);
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + raw.expiryHours * 3_600_000);
+  const c = await sqlPool.connect();
+  try {
+    await c.query('begin');
+    const role = await c.query(`select role from memberships where org_id = $1 and user_id = $2`, [orgId, inviterId]);
+    if (!role.rows[0]) throw new Error('not a member');
+    const inviter = await c.query<{ name: string }>(`select name from users where id = $1`, [inviterId]);
+    const org = await c.query<{ name: string; seat_limit: number }>(`select name, seat_limit from orgs where id = $1 for no key update`, [orgId]);
+    const counts = await c.query<{ members: number; pending: number }>(
+      `select (select count(*)::int from memberships m where m.org_id = $1) as members,
+              (select count(*)::int from invites i where i.org_id = $1 and i.status = 'pending' and i.expires_at > now()) as pending`,
+      [orgId],
+    );
+    const s = { ...org.rows[0]!, ...counts.rows[0]! };
+    await c.query(
+      `update invites set status = 'expired', expired_at = now(), sealed_token = null
+        where id in (select id from invites where status = 'pending' and expires_at <= now() and org_id = $1 and email = any($2)
+                     order by expires_at limit 1000 for update skip locked)
+        returning id, org_id, email`,
+      [orgId, [address]],
+    );
+    const member = await c.query(`select u.email from memberships m join users u on u.id = m.user_id where m.org_id = $1 and u.email = any($2)`, [orgId, [address]]);
+    const pending = await c.query(`select email from invites where org_id = $1 and status = 'pending' and email = any($2)`, [orgId, [address]]);
+    if (member.rows.length || pending.rows.length || s.seat_limit - s.members - s.pending < 1) throw new Error('refused');
+    await c.query(
+      `insert into invites (id, org_id, email, phone, role, token_hash, sealed_token, expires_at, invited_by, channels, locale, message,
+                            created_at, sent_at, email_status, sms_status, email_updated_at, sms_updated_at)
+       values ($1, $2, $3, null, 'member', $4, $5, $6, $7, '["email"]', 'en', null, $8, $8, 'queued', 'skipped', $8, $8)`,
+      [id, orgId, address, hashToken(token), sealed, expiresAt, inviterId, now],
+    );
+    await c.query(`insert into audit_log (id, org_id, actor, action, target, data, at) values ($1, $2, $3, 'invite.created', $4, $5, $6)`, [
+      uuidv7(),
+      orgId,
+      `user:${inviterId}`,
+      `invite:${id}`,
+      JSON.stringify({ email: address, role: 'member', channels: ['email'], expiresAt: expiresAt.toISOString() }),
+      now,
+    ]);
+    const event = {
+      id: uuidv7(),
+      occurredAt: now.toISOString(),
+      orgId,
+      inviteId: id,
+      type: 'invite.created',
+      email: address,
+      phone: null,
+      role: 'member',
+      locale: 'en',
+      message: null,
+      orgName: s.name,
+      inviterName: inviter.rows[0]?.name ?? null,
+      expiresAt: expiresAt.toISOString(),
+      tokenVersion: 1,
+      channels: ['email'],
+      encryptedToken: sealed,
+    };
+    await c.query(`insert into outbox (id, subject, payload, headers, created_at) values ($1, $2, $3, '{}', $4)`, [event.id, raw.subject, JSON.stringify(event), now]);
+    await c.query('commit');
+  } catch (error) {
+    await c.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    c.release();
+  }
+}
