@@ -34,7 +34,9 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
     },
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: trustProxy(config.TRUST_PROXY),
-    requestIdHeader: 'x-request-id',
+    // false: fastify would otherwise take any incoming x-request-id as is and never call genReqId,
+    // which is where an incoming id is checked (echoed in a header, written to logs).
+    requestIdHeader: false,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
@@ -46,6 +48,8 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // JSON everywhere, CSV for bulk uploads; fastify's built-in text/plain parser would let any text through (415 instead).
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.addHook('onRequest', async (request, reply) => {

@@ -27,13 +27,15 @@ export interface ProblemResponse {
 export function toProblem(error: unknown, requestId?: string): ProblemResponse {
   const domain = asDomainError(error);
   const entry = errorCatalogue[domain.code];
+  // Every 400 names what is wrong per field; errors without a field (bad JSON, a broken CSV) point at the body.
+  const errors = domain.errors ?? (domain.status === 400 ? [{ path: '/', message: domain.detail }] : undefined);
   const body: Problem = {
     type: `urn:invite-platform:problem:${domain.code.toLowerCase().replaceAll('_', '-')}`,
     title: entry.title,
     status: domain.status,
     detail: domain.detail,
     code: domain.code,
-    ...(domain.errors ? { errors: domain.errors } : {}),
+    ...(errors ? { errors } : {}),
     ...(requestId ? { instance: `urn:request:${requestId}` } : {}),
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json; charset=utf-8' };
