@@ -69,6 +69,8 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
 
   await app.register(helmet, {
     contentSecurityPolicy: {
+      // The API answers JSON only: nothing may load. /docs and /invite set their own policies.
+      useDefaults: false,
       directives: {
         defaultSrc: ["'none'"],
         frameAncestors: ["'none'"],

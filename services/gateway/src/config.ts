@@ -19,7 +19,6 @@ export const GatewayEnv = Type.Object({
   LOGIN_LIMIT_PER_15MIN: Int(20, 1, 100_000, 'Logins per client per 15 minutes'),
   REFRESH_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Refreshes per client per 15 minutes'),
   TOKEN_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Lookups, accepts and declines per client per 15 minutes'),
-  INVITE_LIMIT_PER_HOUR: Int(1000, 1, 1_000_000, 'Invites an org may create per hour (bulk rows count)'),
   LOG_LEVEL: Type.String({ default: 'info' }),
 });
 

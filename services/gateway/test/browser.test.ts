@@ -75,7 +75,7 @@ async function expectAccessible(page: Page): Promise<void> {
   // The page's CSP forbids inline scripts, so axe is added through a fresh isolated world.
   await page.context().addInitScript({ path: axeSource });
   await page.reload();
-  await page.waitForFunction("document.getElementById('status')?.textContent !== 'Checking your invitation…'");
+  await expect.poll(() => page.locator('#status').textContent()).not.toBe('Checking your invitation…');
   const results = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
     return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { DomainError } from '../errors.ts';
 
 /**
@@ -42,7 +42,8 @@ export function signAccessToken(
   now = Date.now(),
 ): string {
   const iat = Math.floor(now / 1000);
-  const payload = base64url(JSON.stringify({ ...claims, iss: issuer, iat, exp: iat + ttlSeconds }));
+  // jti: two tokens issued in the same second are still distinct.
+  const payload = base64url(JSON.stringify({ ...claims, iss: issuer, iat, exp: iat + ttlSeconds, jti: randomUUID() }));
   const signature = sign(null, Buffer.from(`${header}.${payload}`), key).toString('base64url');
   return `${header}.${payload}.${signature}`;
 }
