@@ -1,4 +1,5 @@
 import { errors, headers, type NatsConnection } from '@nats-io/transport-node';
+import { inSpan, SpanKind } from '@invite/telemetry';
 import { DomainError } from './errors.ts';
 import { operations, type ReplyOf, type RequestOf } from './operations.ts';
 import type { NatsNames, OperationName } from './subjects.ts';
@@ -30,22 +31,25 @@ export function createInvitesClient(nc: NatsConnection, names: NatsNames): Invit
     async call(operation, request, options = {}) {
       const contract = operations[operation];
       parse(contract.request, request);
-      const h = headers();
-      if (options.accessToken) h.set('Authorization', `Bearer ${options.accessToken}`);
-      if (options.traceparent) h.set('traceparent', options.traceparent);
-      let reply;
-      try {
-        reply = await nc.request(names.operation(operation), JSON.stringify(request), {
-          timeout: options.timeoutMs ?? 5000,
-          headers: h,
-        });
-      } catch (error) {
-        if (error instanceof errors.RequestError && error.isNoResponders()) {
-          throw new DomainError('SERVICE_UNAVAILABLE', { detail: 'The invites service is not running', retryAfter: 2 });
-        }
-        if (error instanceof errors.TimeoutError) throw new DomainError('UPSTREAM_TIMEOUT');
-        throw new DomainError('SERVICE_UNAVAILABLE', { detail: 'The message bus is unavailable', retryAfter: 2 });
-      }
+      const subject = names.operation(operation);
+      const reply = await inSpan(
+        `${subject} request`,
+        { kind: SpanKind.CLIENT, parent: options.traceparent, attributes: { 'messaging.system': 'nats', 'rpc.method': operation } },
+        async (_span, traceparent) => {
+          const h = headers();
+          if (options.accessToken) h.set('Authorization', `Bearer ${options.accessToken}`);
+          if (traceparent) h.set('traceparent', traceparent);
+          try {
+            return await nc.request(subject, JSON.stringify(request), { timeout: options.timeoutMs ?? 5000, headers: h });
+          } catch (error) {
+            if (error instanceof errors.RequestError && error.isNoResponders()) {
+              throw new DomainError('SERVICE_UNAVAILABLE', { detail: 'The invites service is not running', retryAfter: 2 });
+            }
+            if (error instanceof errors.TimeoutError) throw new DomainError('UPSTREAM_TIMEOUT');
+            throw new DomainError('SERVICE_UNAVAILABLE', { detail: 'The message bus is unavailable', retryAfter: 2 });
+          }
+        },
+      );
       if (reply.headers?.get(serviceErrorCode)) {
         let wire: unknown;
         try {

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DomainError } from '@invite/contracts';
 import { trustProxy } from './config.ts';
 import { isClientError, toProblem } from './http/problem.ts';
+import { registerTracing } from './http/trace.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { inviteRoutes } from './routes/invites.routes.ts';
@@ -55,6 +56,7 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerTracing(app);
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, request.id);

@@ -1,9 +1,11 @@
 import { connect } from '@nats-io/transport-node';
+import { startTelemetry } from '@invite/telemetry';
 import { buildGateway } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
 import { createGatewayDeps } from './deps.ts';
 
 /** The gateway process: config, NATS, shared limit stores, listen, graceful close on SIGINT/SIGTERM. */
+const telemetry = startTelemetry('gateway');
 let config;
 try {
   config = loadGatewayConfig();
@@ -30,6 +32,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     app
       .close()
       .then(() => nc.drain())
+      .then(() => telemetry.shutdown())
       .then(() => {
         clearTimeout(force);
         process.exit(0);

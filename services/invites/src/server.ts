@@ -1,9 +1,11 @@
+import { startTelemetry } from '@invite/telemetry';
 import { loadInvitesConfig } from './config.ts';
 import { startOpsServer } from './http/ops.server.ts';
 import { createLogger } from './logger.ts';
 import { startInvites } from './app.ts';
 
 /** The invites process: starts the service, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
+const telemetry = startTelemetry('invites');
 const logger = createLogger('invites');
 let config;
 try {
@@ -28,6 +30,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     logger.info({ signal }, 'invites stopping');
     const force = setTimeout(() => process.exit(1), 15_000).unref();
     Promise.all([app.stop(), ops.close()])
+      .then(() => telemetry.shutdown())
       .then(() => {
         clearTimeout(force);
         process.exit(0);

@@ -12,7 +12,7 @@ import {
 import type { GatewayConfig } from '../config.ts';
 import type { HttpMetrics } from '../http/metrics.ts';
 import { toProblem } from '../http/problem.ts';
-import { traceparentOf } from '../http/trace.ts';
+import { traceparentFor } from '../http/trace.ts';
 import type { IdempotencyStore } from '../limits/idempotency.ts';
 import { clientKey, type RateLimiter } from '../limits/rate-limiter.ts';
 
@@ -47,7 +47,7 @@ export function requireUser(deps: GatewayDeps, request: FastifyRequest): { token
 export function callOptions(deps: GatewayDeps, request: FastifyRequest, accessToken?: string): CallOptions {
   return {
     accessToken,
-    traceparent: traceparentOf(request.headers.traceparent),
+    traceparent: traceparentFor(request),
     timeoutMs: deps.config.UPSTREAM_TIMEOUT_MS,
   };
 }

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { NatsNames, TokenCipher } from '@invite/contracts';
+import { inSpan, SpanKind } from '@invite/telemetry';
 import type { InvitesConfig } from '../config.ts';
 
 /** Who is calling. Established by the service from a verified token, never taken from the request body. */
@@ -44,5 +45,7 @@ export interface Context {
 
 /** Runs `work` in one transaction on a fresh fork; commits on return, rolls back on throw. */
 export function inTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
-  return ctx.em.transactional((em) => work({ ...ctx, em: em as EntityManager }));
+  return inSpan('postgresql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, () =>
+    ctx.em.transactional((em) => work({ ...ctx, em: em as EntityManager })),
+  );
 }

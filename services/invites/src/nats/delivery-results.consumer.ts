@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { DeliveryResultEvent, matches } from '@invite/contracts';
+import { inSpan, SpanKind } from '@invite/telemetry';
 import type { Domain } from '../domain/context.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -66,7 +67,11 @@ export async function startDeliveryResultsConsumer(js: JetStreamClient, domain: 
       return;
     }
     try {
-      const applied = await recordDeliveryResult(domain.orm.em.fork() as EntityManager, result);
+      const applied = await inSpan(
+        `${msg.subject} record`,
+        { kind: SpanKind.CONSUMER, parent: msg.headers?.get('traceparent') || undefined, attributes: { 'messaging.system': 'nats' } },
+        () => recordDeliveryResult(domain.orm.em.fork() as EntityManager, result),
+      );
       metrics.deliveryResults.inc({ channel: result.channel, outcome: applied ? result.type.slice(9) : 'stale' });
       msg.ack();
     } catch (error) {

@@ -10,6 +10,7 @@ import {
   parse,
   type OperationName,
 } from '@invite/contracts';
+import { inSpan, markFailed, SpanKind } from '@invite/telemetry';
 import { authenticate } from '../domain/auth.commands.ts';
 import type { Actor, Context, Domain } from '../domain/context.ts';
 import type { Logger } from '../logger.ts';
@@ -59,21 +60,29 @@ export async function startInvitesService(options: InvitesServiceOptions): Promi
     const started = performance.now();
     const em = domain.orm.em.fork() as EntityManager;
     let outcome = 'ok';
-    try {
-      const actor = await identify(name, msg, em);
-      const request = parse(operations[name].request, decode(msg));
-      const ctx: Context = { domain, em, actor, traceparent: msg.headers?.get('traceparent') || undefined };
-      const handler = handlers[name] as Handler<OperationName>;
-      const reply = await handler(ctx, request as never);
-      msg.respond(JSON.stringify(reply));
-    } catch (error) {
-      const domainError = isDomainError(error) ? error : new DomainError('INTERNAL');
-      outcome = domainError.code;
-      if (!isDomainError(error)) logger.error({ err: error, operation: name }, 'operation failed');
-      msg.respondError(domainError.status, domainError.code, JSON.stringify(domainError.toJSON()));
-    } finally {
-      metrics.operationDuration.observe({ operation: name, outcome }, (performance.now() - started) / 1000);
-    }
+    const parent = msg.headers?.get('traceparent') || undefined;
+    await inSpan(`${msg.subject} handle`, { kind: SpanKind.SERVER, parent, attributes: { 'messaging.system': 'nats', 'rpc.method': name } }, async (span, traceparent) => {
+      try {
+        const actor = await identify(name, msg, em);
+        const request = parse(operations[name].request, decode(msg));
+        const ctx: Context = { domain, em, actor, traceparent };
+        const handler = handlers[name] as Handler<OperationName>;
+        const reply = await handler(ctx, request as never);
+        msg.respond(JSON.stringify(reply));
+      } catch (error) {
+        const domainError = isDomainError(error) ? error : new DomainError('INTERNAL');
+        outcome = domainError.code;
+        span.setAttribute('error.code', domainError.code);
+        if (!isDomainError(error)) {
+          logger.error({ err: error, operation: name }, 'operation failed');
+          span.recordException(error as Error);
+          markFailed(span, 'internal error');
+        }
+        msg.respondError(domainError.status, domainError.code, JSON.stringify(domainError.toJSON()));
+      } finally {
+        metrics.operationDuration.observe({ operation: name, outcome }, (performance.now() - started) / 1000);
+      }
+    });
   }
 
   async function identify(name: OperationName, msg: ServiceMsg, em: EntityManager): Promise<Actor> {

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { headers } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import pg from 'pg';
+import { inSpan, SpanKind } from '@invite/telemetry';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -61,11 +62,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       );
       if (rows.length === 0) return 0;
       await Promise.all(
-        rows.map((row) => {
-          const h = headers();
-          for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
-          return js.publish(row.subject, JSON.stringify(row.payload), { msgID: row.id, headers: h });
-        }),
+        rows.map((row) =>
+          // Continues the trace of the command that wrote the row.
+          inSpan(`${row.subject} publish`, { kind: SpanKind.PRODUCER, parent: row.headers?.traceparent, attributes: { 'messaging.system': 'nats', 'messaging.message.id': row.id } }, (_span, traceparent) => {
+            const h = headers();
+            for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+            if (traceparent) h.set('traceparent', traceparent);
+            return js.publish(row.subject, JSON.stringify(row.payload), { msgID: row.id, headers: h });
+          }),
+        ),
       );
       await tx.execute(`update outbox set published_at = now() where id in (?)`, [rows.map((r) => r.id)]);
       metrics.outboxPublished.inc(rows.length);

@@ -1,0 +1,108 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { startNodeSdk } from '@opentelemetry/sdk-node';
+
+export { SpanKind, type Span };
+
+/**
+ * Tracing for every service. The trace context crosses process boundaries as a W3C
+ * `traceparent` string: in HTTP headers, in NATS headers, and in outbox rows (so the
+ * event published after commit continues the request's trace). Spans are created
+ * explicitly at those boundaries; nothing depends on module-loading hooks.
+ *
+ * Export follows the standard OTEL_* variables. With none of OTEL_TRACES_EXPORTER,
+ * OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set, no SDK starts
+ * and nothing is exported; trace ids still flow from hop to hop.
+ */
+export interface Telemetry {
+  /** Whether spans are recorded and exported. */
+  exporting: boolean;
+  /** Flushes pending spans and stops the SDK. */
+  shutdown(): Promise<void>;
+}
+
+let started: Telemetry | undefined;
+
+export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
+  if (started) return started;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const configured = ['OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'].some((name) => env[name]);
+  if (!configured || env.OTEL_SDK_DISABLED === 'true') {
+    started = { exporting: false, shutdown: async () => {} };
+    return started;
+  }
+  const sdk = startNodeSdk({
+    resourceAttributes: { 'service.name': env.OTEL_SERVICE_NAME ?? serviceName },
+    instrumentations: [],
+  });
+  started = { exporting: true, shutdown: () => sdk.shutdown() };
+  return started;
+}
+
+const tracer = () => trace.getTracer('invite-platform');
+
+/** The context a `traceparent` string names (the root context when absent or malformed). */
+export function contextOf(traceparent: string | undefined | null, tracestate?: string | null): Context {
+  if (!traceparent) return ROOT_CONTEXT;
+  const carrier: Record<string, string> = { traceparent };
+  if (tracestate) carrier.tracestate = tracestate;
+  return propagation.extract(ROOT_CONTEXT, carrier);
+}
+
+/** The `traceparent` of a span (or of the active span), for the next hop. */
+export function traceparentOf(span?: Span): string | undefined {
+  const ctx = span ? trace.setSpan(context.active(), span) : context.active();
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier.traceparent;
+}
+
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** The remote parent; the active span when absent. */
+  parent?: string | undefined;
+}
+
+/**
+ * Runs `work` inside a new active span: child of `parent` when given (a remote hop),
+ * else of the active span. Errors mark the span and are rethrown; it always ends.
+ * `work` receives the span's own traceparent for the next hop.
+ */
+export async function inSpan<T>(name: string, options: SpanOptions, work: (span: Span, traceparent: string | undefined) => Promise<T>): Promise<T> {
+  const parent = options.parent !== undefined ? contextOf(options.parent) : context.active();
+  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
+  const active = trace.setSpan(parent, span);
+  try {
+    return await context.with(active, () => work(span, traceparentOf(span) ?? options.parent));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Starts a span that the caller ends (e.g. an HTTP request from onRequest to onResponse). */
+export function startSpan(name: string, options: SpanOptions): Span {
+  const parent = options.parent !== undefined ? contextOf(options.parent) : context.active();
+  return tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
+}
+
+/** Marks a span failed without throwing. */
+export function markFailed(span: Span, message: string): void {
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+}
