@@ -10,6 +10,7 @@ export const GatewayEnv = Type.Object({
   GATEWAY_PORT: Int(3000, 0, 65535, 'HTTP port'),
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
   NATS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9_]*$' }),
+  STREAM_REPLICAS: Int(1, 1, 5, 'Replicas of the KV buckets this service creates (3 in a NATS cluster)'),
   APP_BASE_URL: Type.String({ default: 'http://localhost:3000', pattern: '^https?://[^/]+' }),
   UPSTREAM_TIMEOUT_MS: Int(5000, 100, 60_000, 'Deadline of a request to the invites service'),
   BODY_LIMIT_BYTES: Int(65_536, 1024, 10_485_760, 'Largest JSON body'),

@@ -52,7 +52,7 @@ export async function startInvites(config: InvitesConfig, logger: Logger): Promi
   const metrics = createMetrics();
   const nc = await connect({ servers: config.NATS_URL, name: 'invites', maxReconnectAttempts: -1 });
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, domain.names);
+  await ensureStreams(jsm, domain.names, config.STREAM_REPLICAS);
   await ensureDeliveryConsumer(jsm, domain);
   const js = jetstream(nc);
 

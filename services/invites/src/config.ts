@@ -10,6 +10,7 @@ export const InvitesEnv = Type.Object({
   DATABASE_POOL_MAX: Int(10, 1, 200, 'PostgreSQL connections per process'),
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
   NATS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9_]*$' }),
+  STREAM_REPLICAS: Int(1, 1, 5, 'Replicas of the JetStream streams this service creates (3 in a NATS cluster)'),
   APP_BASE_URL: Type.String({ default: 'http://localhost:3000', pattern: '^https?://[^/]+' }),
   INVITES_HTTP_PORT: Int(9101, 0, 65535, 'Port of /healthz, /readyz and /metrics'),
   ACCESS_TOKEN_TTL_SECONDS: Int(900, 60, 86_400, 'Lifetime of an access token'),

@@ -30,8 +30,8 @@ interface Record {
 }
 
 /** Idempotency keys in a NATS KV bucket whose entries live 24 hours, shared by every gateway replica. */
-export async function createKvIdempotencyStore(nc: NatsConnection, bucket: string, ttlMs = 24 * 3_600_000): Promise<IdempotencyStore> {
-  const kv: KV = await new Kvm(nc).create(bucket, { history: 1, ttl: ttlMs });
+export async function createKvIdempotencyStore(nc: NatsConnection, bucket: string, replicas = 1, ttlMs = 24 * 3_600_000): Promise<IdempotencyStore> {
+  const kv: KV = await new Kvm(nc).create(bucket, { history: 1, ttl: ttlMs, replicas });
   const store: IdempotencyStore = {
     async claim(scope, key, body) {
       const id = createHash('sha256').update(`${scope}\n${key}`).digest('base64url');

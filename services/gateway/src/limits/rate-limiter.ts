@@ -25,8 +25,8 @@ export interface RateLimiter {
  * one (the approach of Cloudflare's limiter), which avoids the double burst of fixed
  * windows. Keys are hashed: no client address is stored in clear.
  */
-export async function createKvRateLimiter(nc: NatsConnection, bucket: string, maxWindowMs: number): Promise<RateLimiter> {
-  const kv = await new Kvm(nc).create(bucket, { history: 1, ttl: maxWindowMs * 2 });
+export async function createKvRateLimiter(nc: NatsConnection, bucket: string, maxWindowMs: number, replicas = 1): Promise<RateLimiter> {
+  const kv = await new Kvm(nc).create(bucket, { history: 1, ttl: maxWindowMs * 2, replicas });
   return {
     async hit(rule, key, limit, windowMs) {
       const now = Date.now();

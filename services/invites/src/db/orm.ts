@@ -1,5 +1,6 @@
 import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import { entities } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261125010000 } from './migrations/Migration20261125010000.ts';
@@ -36,8 +37,23 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   );
 }
 
-/** Applies pending migrations; a no-op when the schema is current. */
+/** Key of the advisory lock that serialises migrations across replicas and the migration Job. */
+const migrationLock = 0x696e7669; // 'invi'
+
+/**
+ * Applies pending migrations; a no-op when the schema is current. Several replicas
+ * starting at once (and the migration Job) take turns on an advisory lock, so only one
+ * migrates and the others find nothing left to do.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  return applied.map((m) => m.name);
+  // A session lock needs one session: its own connection, not one borrowed from the pool.
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [migrationLock]);
+    const applied = await orm.migrator.up();
+    return applied.map((m) => m.name);
+  } finally {
+    await lock.end();
+  }
 }

@@ -1,0 +1,88 @@
+# syntax=docker/dockerfile:1
+#
+# One image recipe for the three services; the build argument SERVICE picks which:
+#
+#   docker build --build-arg SERVICE=gateway  -t invite-platform/gateway:0.1.0  .
+#   docker build --build-arg SERVICE=invites  -t invite-platform/invites:0.1.0  .
+#   docker build --build-arg SERVICE=notifier -t invite-platform/notifier:0.1.0 .
+#
+# One file rather than three because the services share everything that matters here
+# (the workspace layout, the lockfile, libs/, the runtime): three copies would drift.
+#
+# Node 24 runs the TypeScript sources directly (type stripping), so there is no
+# compile step: the build stage only installs the production dependencies of the
+# chosen workspace (and of libs/*) from the lockfile, and the runtime stage copies
+# the result onto a clean image with tini as PID 1, running as the unprivileged user
+# `node` (uid 1000).
+
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+ARG SERVICE
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=gateway|invites|notifier" >&2; exit 1; }
+WORKDIR /app
+
+# Manifests first, so the install layer is rebuilt only when dependencies change.
+# npm ci checks the lockfile against every workspace's package.json: a new workspace
+# needs its line here.
+COPY package.json package-lock.json ./
+COPY libs/contracts/package.json libs/contracts/
+COPY libs/telemetry/package.json libs/telemetry/
+COPY services/gateway/package.json services/gateway/
+COPY services/invites/package.json services/invites/
+COPY services/notifier/package.json services/notifier/
+
+# The workspaces this image runs. The invites image also carries the notifier
+# workspace: its operator CLI (services/invites/src/admin.ts) runs the notifier's
+# dead-letters command.
+RUN case "${SERVICE}" in \
+      gateway|notifier) echo "services/${SERVICE}" ;; \
+      invites) echo "services/invites services/notifier" ;; \
+      *) echo "unknown SERVICE '${SERVICE}'" >&2; exit 1 ;; \
+    esac > /tmp/workspaces
+
+# --omit=dev: no test tooling; --include-workspace-root=false: not the root's
+# devDependencies either. argon2 (invites) ships prebuilt binaries for linux-x64 and
+# linux-arm64 glibc, so no compiler is needed.
+RUN --mount=type=cache,target=/root/.npm \
+    set -eu; \
+    flags="--workspace libs"; \
+    for ws in $(cat /tmp/workspaces); do flags="$flags --workspace $ws"; done; \
+    npm ci --omit=dev --include-workspace-root=false --no-audit --no-fund $flags
+
+COPY libs ./libs
+COPY services ./services
+COPY deploy/docker/healthcheck.mjs ./
+
+# Assemble exactly what runs into /out: root manifest, dependencies, libs, the chosen workspaces.
+RUN set -eu; \
+    mkdir -p /out/services; \
+    cp -a package.json node_modules libs healthcheck.mjs /out/; \
+    for ws in $(cat /tmp/workspaces); do cp -a "$ws" /out/services/; done; \
+    ln -s "services/${SERVICE}/src/server.ts" /out/server.ts
+
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+# tini reaps zombies and forwards SIGTERM to node, whose handlers drain NATS and close
+# the database (node as PID 1 would ignore signals it has no handler for).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+
+ENV NODE_ENV=production \
+    SERVICE=${SERVICE}
+WORKDIR /app
+# Owned by root and not writable by the user that runs them.
+COPY --from=build /out /app
+
+LABEL org.opencontainers.image.title="invite-platform-${SERVICE}" \
+      org.opencontainers.image.source="https://github.com/invite-platform/invite-platform" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+USER 1000:1000
+EXPOSE 3000 9101 9102
+# /readyz of the service's own port (GATEWAY_PORT, INVITES_HTTP_PORT or NOTIFIER_HTTP_PORT).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "/app/healthcheck.mjs"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "server.ts"]
