@@ -32,12 +32,9 @@ COPY services/gateway/package.json services/gateway/
 COPY services/invites/package.json services/invites/
 COPY services/notifier/package.json services/notifier/
 
-# The workspaces this image runs. The invites image also carries the notifier
-# workspace: its operator CLI (services/invites/src/admin.ts) runs the notifier's
-# dead-letters command.
+# The workspace this image runs (each service's operator CLI, src/admin.ts, ships with it).
 RUN case "${SERVICE}" in \
-      gateway|notifier) echo "services/${SERVICE}" ;; \
-      invites) echo "services/invites services/notifier" ;; \
+      gateway|notifier|invites) echo "services/${SERVICE}" ;; \
       *) echo "unknown SERVICE '${SERVICE}'" >&2; exit 1 ;; \
     esac > /tmp/workspaces
 

@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const services = [
   { name: 'invites', entry: 'services/invites/src/server.ts', port: process.env.INVITES_HTTP_PORT ?? '9101' },
   { name: 'gateway', entry: 'services/gateway/src/server.ts', port: process.env.GATEWAY_PORT ?? '3000' },
+  { name: 'notifier', entry: 'services/notifier/src/server.ts', port: process.env.NOTIFIER_HTTP_PORT ?? '9102' },
 ];
 const appBaseUrl = process.env.APP_BASE_URL ?? 'http://localhost:3000';
 

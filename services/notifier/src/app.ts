@@ -1,0 +1,128 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { createTokenCipher, ensureStreams, natsNames, type Channel as ChannelName } from '@invite/contracts';
+import { createDisabledChannel, type Channel } from './channels/channel.ts';
+import { createEmailChannel, createFileOutboxChannel } from './channels/email.channel.ts';
+import { createSmsChannel } from './channels/sms.channel.ts';
+import type { NotifierConfig } from './config.ts';
+import { ensureNotifierConsumer, startInviteIssuedConsumer, type InviteIssuedConsumer } from './consumers/invite-issued.consumer.ts';
+import { createDeadLetterStore } from './dead-letters.ts';
+import { createInviteDeliverer } from './delivery/deliver-invite.ts';
+import { createRateLimiter } from './delivery/rate-limiter.ts';
+import { createResultPublisher } from './delivery/results.ts';
+import { createDeliveryLedger } from './idempotency/delivery-ledger.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { openStores } from './stores.ts';
+import { createTemplateRenderer, type OrgTemplateSource } from './templates/invite.template.ts';
+
+/** The two channels as configured; an unconfigured provider gives a channel whose deliveries are skipped. */
+export function createChannels(config: NotifierConfig, logger: Logger): Record<ChannelName, Channel> {
+  let email: Channel;
+  if (config.SMTP_URL) {
+    email = createEmailChannel({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, maxConnections: config.SMTP_MAX_CONNECTIONS });
+  } else if (config.NODE_ENV === 'development' && config.NOTIFIER_DEV_OUTBOX_DIR) {
+    email = createFileOutboxChannel({ dir: config.NOTIFIER_DEV_OUTBOX_DIR, from: config.SMTP_FROM });
+    logger.warn({ dir: config.NOTIFIER_DEV_OUTBOX_DIR }, 'SMTP_URL is not set: emails are written to the development outbox folder');
+  } else {
+    email = createDisabledChannel('email', 'email is not configured (SMTP_URL is not set)');
+    logger.warn('SMTP_URL is not set: email deliveries are recorded as skipped');
+  }
+  let sms: Channel;
+  if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM) {
+    sms = createSmsChannel({
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      from: config.TWILIO_FROM,
+      apiBaseUrl: config.TWILIO_API_BASE_URL,
+      timeoutMs: config.NOTIFIER_SEND_TIMEOUT_MS,
+    });
+  } else {
+    sms = createDisabledChannel('sms', 'SMS is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM are not set)');
+    logger.warn('TWILIO_* is not set: SMS deliveries are recorded as skipped');
+  }
+  return { email, sms };
+}
+
+export interface NotifierApp {
+  nc: NatsConnection;
+  metrics: Metrics;
+  consumer: InviteIssuedConsumer;
+  /** Whether NATS answers. */
+  ready(): Promise<boolean>;
+  /** Stops pulling events, finishes the sends under way, closes the SMTP pool and drains NATS. */
+  stop(): Promise<void>;
+}
+
+export interface NotifierOptions {
+  /** Per-organisation template overrides; the built-in templates when absent. */
+  orgTemplates?: OrgTemplateSource;
+}
+
+/**
+ * Assembles and starts the notifier: streams, KV buckets and the consumer (all
+ * idempotent), the channels, and the consumer loop. Serves no HTTP (server.ts does).
+ */
+export async function startNotifier(config: NotifierConfig, logger: Logger, options: NotifierOptions = {}): Promise<NotifierApp> {
+  const names = natsNames(config.NATS_PREFIX);
+  const metrics = createMetrics();
+  const channels = createChannels(config, logger);
+  const nc = await connect({ servers: config.NATS_URL, name: 'notifier', maxReconnectAttempts: -1 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, names, config.STREAM_REPLICAS);
+    const stores = await openStores(nc, config.NATS_PREFIX, { replicas: config.STREAM_REPLICAS });
+    const settings = { ackWaitMs: config.NOTIFIER_ACK_WAIT_MS, maxAttempts: config.NOTIFIER_MAX_ATTEMPTS, concurrency: config.NOTIFIER_CONCURRENCY };
+    await ensureNotifierConsumer(jsm, names, settings);
+    const js = jetstream(nc);
+
+    const deliverer = createInviteDeliverer({
+      channels,
+      limiters: { email: createRateLimiter(config.EMAIL_RATE_PER_MINUTE), sms: createRateLimiter(config.SMS_RATE_PER_MINUTE) },
+      // The lease outlives the longest send, so a live attempt never loses its key to another.
+      ledger: createDeliveryLedger({ kv: stores.deliveries, leaseMs: config.NOTIFIER_SEND_TIMEOUT_MS + 2000 }),
+      deadLetters: createDeadLetterStore(stores.deadLetters),
+      results: createResultPublisher({ js, names }),
+      templates: createTemplateRenderer(options.orgTemplates ? { orgTemplates: options.orgTemplates } : {}),
+      cipher: createTokenCipher(config.TOKEN_ENCRYPTION_KEY),
+      appBaseUrl: config.APP_BASE_URL,
+      policy: {
+        maxAttempts: config.NOTIFIER_MAX_ATTEMPTS,
+        backoffBaseMs: config.NOTIFIER_BACKOFF_BASE_MS,
+        backoffMaxMs: config.NOTIFIER_BACKOFF_MAX_MS,
+        sendTimeoutMs: config.NOTIFIER_SEND_TIMEOUT_MS,
+        heartbeatMs: Math.max(100, Math.floor(config.NOTIFIER_ACK_WAIT_MS / 3)),
+      },
+      metrics,
+      logger,
+    });
+    const consumer = await startInviteIssuedConsumer({
+      js,
+      names,
+      deliverer,
+      logger,
+      metrics,
+      settings: { ...settings, backoffBaseMs: config.NOTIFIER_BACKOFF_BASE_MS, backoffMaxMs: config.NOTIFIER_BACKOFF_MAX_MS, infoEveryMs: config.NOTIFIER_CONSUMER_INFO_MS },
+    });
+
+    return {
+      nc,
+      metrics,
+      consumer,
+      async ready() {
+        if (nc.isClosed()) return false;
+        await nc.flush();
+        return true;
+      },
+      async stop() {
+        await consumer.stop();
+        await Promise.all([channels.email.close(), channels.sms.close()]);
+        await nc.drain();
+      },
+    };
+  } catch (error) {
+    await Promise.all([channels.email.close(), channels.sms.close()]);
+    await nc.close();
+    throw error;
+  }
+}
