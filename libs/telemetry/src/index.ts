@@ -106,3 +106,5 @@ export function startSpan(name: string, options: SpanOptions): Span {
 export function markFailed(span: Span, message: string): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
+export * from './logger.ts';
+export * from './ops-server.ts';

@@ -24,7 +24,7 @@ import { createInvitesClient, natsNames, uuidv7 } from '@invite/contracts';
 import { startInvites } from '../../invites/src/app.ts';
 import { loadInvitesConfig } from '../../invites/src/config.ts';
 import { createOrg } from '../../invites/src/domain/org.commands.ts';
-import { createLogger } from '../../invites/src/logger.ts';
+import { createLogger } from '@invite/telemetry';
 import { buildGateway } from '../src/app.ts';
 import { loadGatewayConfig } from '../src/config.ts';
 import { createGatewayDeps } from '../src/deps.ts';

@@ -24,7 +24,7 @@ import { loadInvitesConfig } from '../src/config.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { encodeCursor } from '../src/domain/cursor.ts';
 import { createOrg } from '../src/domain/org.commands.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '@invite/telemetry';
 import { createTestDatabase, testPrefix } from '../../../tests/support/database.ts';
 import { createInviteWithSql, pool, sample, serverUrl } from '../../../tests/support/bench.ts';
 

@@ -8,7 +8,7 @@ import { createOrm, migrate } from './db/orm.ts';
 import type { Domain } from './domain/context.ts';
 import { createDeliveryReconciler } from './jobs/delivery.reconciler.ts';
 import { createExpirySweeper } from './jobs/expiry.sweeper.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '@invite/telemetry';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { ensureDeliveryConsumer, startDeliveryResultsConsumer } from './nats/delivery-results.consumer.ts';
 import { startInvitesService } from './nats/invites.service.ts';

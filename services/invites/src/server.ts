@@ -1,7 +1,5 @@
-import { startTelemetry } from '@invite/telemetry';
 import { loadInvitesConfig } from './config.ts';
-import { startOpsServer } from './http/ops.server.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, startOpsServer, startTelemetry } from '@invite/telemetry';
 import { startInvites } from './app.ts';
 
 /** The invites process: starts the service, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */

@@ -14,7 +14,7 @@ import { startInvites, type InvitesApp } from '../src/app.ts';
 import { loadInvitesConfig, type InvitesConfig } from '../src/config.ts';
 import type { Context } from '../src/domain/context.ts';
 import { createOrg } from '../src/domain/org.commands.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '@invite/telemetry';
 import { createTestDatabase, testPrefix } from '../../../tests/support/database.ts';
 
 export interface TestInvites {

@@ -10,7 +10,7 @@ import { loadInvitesConfig } from '../src/config.ts';
 import { createOrm } from '../src/db/orm.ts';
 import type { Domain } from '../src/domain/context.ts';
 import { createOrg } from '../src/domain/org.commands.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '@invite/telemetry';
 import { createMetrics } from '../src/metrics.ts';
 import { createOutboxRelay } from '../src/outbox/outbox.relay.ts';
 import { deleteStreams, email, isolatedEnv, orgWithOwner, password, startTestInvites, tokenOf, type TestInvites } from './harness.ts';

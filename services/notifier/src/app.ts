@@ -11,7 +11,7 @@ import { createInviteDeliverer } from './delivery/deliver-invite.ts';
 import { createRateLimiter } from './delivery/rate-limiter.ts';
 import { createResultPublisher } from './delivery/results.ts';
 import { createDeliveryLedger } from './idempotency/delivery-ledger.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '@invite/telemetry';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openStores } from './stores.ts';
 import { createTemplateRenderer, type OrgTemplateSource } from './templates/invite.template.ts';

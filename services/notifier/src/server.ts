@@ -1,7 +1,5 @@
-import { startTelemetry } from '@invite/telemetry';
 import { loadNotifierConfig } from './config.ts';
-import { startOpsServer } from './http/ops.server.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, startOpsServer, startTelemetry } from '@invite/telemetry';
 import { startNotifier } from './app.ts';
 
 /** The notifier process: starts the consumer, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotifierApp } from '../src/app.ts';
-import { startOpsServer } from '../src/http/ops.server.ts';
+import { startOpsServer } from '@invite/telemetry';
 import { createTestBus, eventually, notifierEnv, startTestNotifier, type TestBus } from './support/harness.ts';
 import { startSmtpMailbox, type SmtpMailbox } from './support/smtp-mailbox.ts';
 

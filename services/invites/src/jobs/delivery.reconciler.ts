@@ -3,7 +3,7 @@ import { Invite, Org, User } from '../db/entities.ts';
 import { enqueueEvent } from '../domain/changes.ts';
 import type { Context, Domain } from '../domain/context.ts';
 import { issuedEvent } from '../domain/invite.commands.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 import { every, type Periodic } from './periodic.ts';
 

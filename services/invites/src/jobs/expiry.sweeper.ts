@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Domain } from '../domain/context.ts';
 import { expireOverdue } from '../domain/invite.expiry.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 import { every, type Periodic } from './periodic.ts';
 

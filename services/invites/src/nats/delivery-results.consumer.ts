@@ -4,7 +4,7 @@ import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type
 import { DeliveryResultEvent, matches } from '@invite/contracts';
 import { inSpan, SpanKind } from '@invite/telemetry';
 import type { Domain } from '../domain/context.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 
 /** Creates the durable `invites-delivery` consumer on NOTIFICATIONS, or brings it to this configuration. */

@@ -13,7 +13,7 @@ import {
 import { inSpan, markFailed, SpanKind } from '@invite/telemetry';
 import { authenticate } from '../domain/auth.commands.ts';
 import type { Actor, Context, Domain } from '../domain/context.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 import { handlers, type Handler } from './handlers.ts';
 

@@ -3,7 +3,7 @@ import { headers } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import pg from 'pg';
 import { inSpan, SpanKind } from '@invite/telemetry';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 
 export interface OutboxRelayOptions {

@@ -4,7 +4,7 @@ import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type
 import { InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
 import { retryDelayMs } from '../delivery/backoff.ts';
 import type { InviteDeliverer } from '../delivery/deliver-invite.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 
 export interface ConsumerSettings {

@@ -3,7 +3,7 @@ import { InviteToken, matches, type Channel as ChannelName, type InviteIssuedEve
 import { DeliveryError, isDeliveryError, type Channel } from '../channels/channel.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
 import { deliveryKey, type DeliveryLedger, type DeliveryRecord } from '../idempotency/delivery-ledger.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '@invite/telemetry';
 import type { Metrics, Outcome } from '../metrics.ts';
 import type { TemplateRenderer } from '../templates/invite.template.ts';
 import { retryDelayMs } from './backoff.ts';

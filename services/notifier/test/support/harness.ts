@@ -17,7 +17,7 @@ import {
 } from '@invite/contracts';
 import { startNotifier, type NotifierApp } from '../../src/app.ts';
 import { loadNotifierConfig, type NotifierConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '@invite/telemetry';
 import { destroyStores } from '../../src/stores.ts';
 import { testPrefix } from '../../../../tests/support/database.ts';
 

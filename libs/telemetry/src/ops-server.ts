@@ -6,11 +6,11 @@ export interface OpsServerOptions {
   port: number;
   host?: string;
   registry: Registry;
-  /** Resolves when the process can do its work (database and NATS reachable). */
+  /** Resolves true when the process can do its work (its dependencies answer). */
   ready(): Promise<boolean>;
 }
 
-/** `/healthz` (the process runs), `/readyz` (its dependencies answer) and `/metrics`. */
+/** `/healthz` (the process runs), `/readyz` (its dependencies answer) and `/metrics`, for the services without a public HTTP API. */
 export async function startOpsServer(options: OpsServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -43,6 +43,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<{ serve
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
