@@ -14,8 +14,9 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     if (part === 'body' && (data === undefined || data === null)) {
       return { error: new DomainError('VALIDATION_FAILED', { detail: 'The request needs a JSON body' }) };
     }
-    const value = part === 'body' ? data : Value.Convert(schema, data ?? {});
-    const errors = fieldErrors(schema, value, part === 'body' ? '' : `/${part}`);
+    // Convert works in place: keep the strings as sent to compare with.
+    const value = part === 'body' ? data : Value.Convert(schema, structuredClone(data ?? {}));
+    const errors = [...fieldErrors(schema, value, part === 'body' ? '' : `/${part}`), ...lossyNumbers(part, data, value)];
     if (errors.length === 0) return { value };
     const first = errors[0]!;
     return {
@@ -26,3 +27,11 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     };
   };
 };
+
+/** `limit=1.5` or `limit=0x10` would convert to some number; only a plain decimal numeral is taken as one. */
+function lossyNumbers(part: string, raw: unknown, converted: unknown) {
+  if (part === 'body' || typeof raw !== 'object' || raw === null || typeof converted !== 'object' || converted === null) return [];
+  return Object.entries(raw as Record<string, unknown>)
+    .filter(([key, text]) => typeof (converted as Record<string, unknown>)[key] === 'number' && String((converted as Record<string, unknown>)[key]) !== text)
+    .map(([key]) => ({ path: `/${part}/${key}`, message: 'must be a whole number written in decimal digits' }));
+}
