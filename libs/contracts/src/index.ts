@@ -14,3 +14,4 @@ export * from './config.ts';
 export * from './client.ts';
 export * from './streams.ts';
 export * from './schemas/http.ts';
+export * from './schemas/console.ts';
