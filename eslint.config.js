@@ -18,4 +18,9 @@ export default tseslint.config(
     files: ['services/gateway/src/page/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
   },
+  {
+    // The admin console: browser TypeScript, bundled by esbuild when the gateway starts.
+    files: ['services/gateway/console/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -17,6 +17,7 @@ import {
   TokenRequest,
 } from './schemas/invites.ts';
 import { AuditPage, CreateOrgReply, CreateOrgRequest, MemberPage, OrgPageRequest, OrgRef, UsageView } from './schemas/orgs.ts';
+import { AnalyticsRequest, AnalyticsView, OrgSettings, UpdateOrgSettingsRequest } from './schemas/console.ts';
 import type { OperationName } from './subjects.ts';
 
 /**
@@ -46,6 +47,9 @@ export const operations = {
   'org.members': op(OrgPageRequest, MemberPage, 'user'),
   'org.usage': op(OrgRef, UsageView, 'user'),
   'org.audit': op(OrgPageRequest, AuditPage, 'user'),
+  'org.analytics': op(AnalyticsRequest, AnalyticsView, 'user'),
+  'org.settings.get': op(OrgRef, OrgSettings, 'user'),
+  'org.settings.update': op(UpdateOrgSettingsRequest, OrgSettings, 'user'),
   'invite.create': op(CreateInviteRequest, InviteWithLink, 'user'),
   'invite.bulk': op(BulkInviteRequest, BulkInviteReply, 'user'),
   'invite.list': op(ListInvitesRequest, InvitePage, 'user'),

@@ -8,11 +8,15 @@ import { trustProxy } from './config.ts';
 import { isClientError, toProblem } from './http/problem.ts';
 import { registerTracing } from './http/trace.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { analyticsRoutes } from './routes/analytics.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
+import { consoleRoutes } from './routes/console.routes.ts';
+import { eventRoutes } from './routes/events.routes.ts';
 import { inviteRoutes } from './routes/invites.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
 import { orgRoutes } from './routes/orgs.routes.ts';
 import { pageRoutes } from './routes/page.routes.ts';
+import { settingsRoutes } from './routes/settings.routes.ts';
 import type { GatewayDeps } from './routes/support.ts';
 import { tokenRoutes } from './routes/token.routes.ts';
 
@@ -103,8 +107,12 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
   await app.register(authRoutes, { deps });
   await app.register(inviteRoutes, { deps });
   await app.register(orgRoutes, { deps });
+  await app.register(analyticsRoutes, { deps });
+  await app.register(settingsRoutes, { deps });
+  await app.register(eventRoutes, { deps });
   await app.register(tokenRoutes, { deps });
   await app.register(pageRoutes);
+  await app.register(consoleRoutes, { minify: config.NODE_ENV === 'production' });
   await app.register(opsRoutes, { deps });
   return app;
 }

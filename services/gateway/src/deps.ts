@@ -14,6 +14,8 @@ export async function createGatewayDeps(connection: NatsConnection, cfg: Gateway
   return {
     config: cfg,
     client,
+    nc: connection,
+    names,
     verifyKey: loadPublicKey(cfg.JWT_PUBLIC_KEY),
     limiter: cfg.RATE_LIMIT === 'on' ? await createKvRateLimiter(connection, bucket('gateway_rate_limits'), 60 * 60_000, cfg.STREAM_REPLICAS) : undefined,
     idempotency: await createKvIdempotencyStore(connection, bucket('gateway_idempotency'), cfg.STREAM_REPLICAS),

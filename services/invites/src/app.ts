@@ -5,7 +5,7 @@ import type { Service } from '@nats-io/services';
 import { createTokenCipher, ensureStreams, loadPrivateKey, loadPublicKey, natsNames } from '@invite/contracts';
 import type { InvitesConfig } from './config.ts';
 import { createOrm, migrate } from './db/orm.ts';
-import type { Domain } from './domain/context.ts';
+import { noCounters, type BusinessCounters, type Domain } from './domain/context.ts';
 import { createDeliveryReconciler } from './jobs/delivery.reconciler.ts';
 import { createExpirySweeper } from './jobs/expiry.sweeper.ts';
 import type { Logger } from '@invite/telemetry';
@@ -15,7 +15,7 @@ import { startInvitesService } from './nats/invites.service.ts';
 import { createOutboxRelay, type OutboxRelay } from './outbox/outbox.relay.ts';
 
 /** The domain's dependencies, without any background work: what the admin CLI and tests need. */
-export async function createDomain(config: InvitesConfig, orm?: MikroORM): Promise<Domain> {
+export async function createDomain(config: InvitesConfig, orm?: MikroORM, counters: BusinessCounters = noCounters): Promise<Domain> {
   return {
     orm: orm ?? (await createOrm({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX })),
     config,
@@ -23,6 +23,7 @@ export async function createDomain(config: InvitesConfig, orm?: MikroORM): Promi
     cipher: createTokenCipher(config.TOKEN_ENCRYPTION_KEY),
     signingKey: loadPrivateKey(config.JWT_PRIVATE_KEY),
     verifyKey: loadPublicKey(config.JWT_PUBLIC_KEY),
+    counters,
   };
 }
 
@@ -48,8 +49,8 @@ export async function startInvites(config: InvitesConfig, logger: Logger): Promi
   const orm = await createOrm({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
   const applied = await migrate(orm);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const domain = await createDomain(config, orm);
   const metrics = createMetrics();
+  const domain = await createDomain(config, orm, metrics.business);
   const nc = await connect({ servers: config.NATS_URL, name: 'invites', maxReconnectAttempts: -1 });
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, domain.names, config.STREAM_REPLICAS);

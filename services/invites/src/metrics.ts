@@ -1,5 +1,29 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { operationNames } from '@invite/contracts';
+import type { BusinessCounters } from './domain/context.ts';
+
+/** Business counters, without per-org labels (cardinality stays fixed however many orgs there are). */
+function createBusinessCounters(registry: Registry): BusinessCounters {
+  const created = new Counter({ name: 'invites_created_total', help: 'Invites created (single, bulk rows and bootstrap owner invites)', registers: [registry] });
+  const accepted = new Counter({ name: 'invites_accepted_total', help: 'Invites accepted', registers: [registry] });
+  const withdrawn = new Counter({ name: 'invites_withdrawn_total', help: 'Invites withdrawn by their organisation', registers: [registry] });
+  const expired = new Counter({ name: 'invites_expired_total', help: 'Invites expired (by the sweeper or inline before a new invite)', registers: [registry] });
+  const timeToAccept = new Histogram({
+    name: 'invite_time_to_accept_seconds',
+    help: 'Time from the creation of an invite to its acceptance',
+    buckets: [60, 300, 900, 3600, 3 * 3600, 12 * 3600, 86_400, 2 * 86_400, 7 * 86_400, 30 * 86_400],
+    registers: [registry],
+  });
+  return {
+    created: (count) => created.inc(count),
+    accepted(seconds) {
+      accepted.inc();
+      timeToAccept.observe(Math.max(0, seconds));
+    },
+    withdrawn: () => withdrawn.inc(),
+    expired: (count) => expired.inc(count),
+  };
+}
 
 /** The invites service's Prometheus metrics, on a registry of its own. */
 export function createMetrics() {
@@ -46,7 +70,8 @@ export function createMetrics() {
     registers: [registry],
   });
   for (const channel of ['email', 'sms']) for (const outcome of ['sent', 'failed', 'dead', 'skipped', 'stale']) deliveryResults.inc({ channel, outcome }, 0);
-  return { registry, operationDuration, outboxPublished, outboxPending, outboxLag, outboxPublishErrors, expired, reconciled, deliveryResults };
+  const business = createBusinessCounters(registry);
+  return { registry, business, operationDuration, outboxPublished, outboxPending, outboxLag, outboxPublishErrors, expired, reconciled, deliveryResults };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

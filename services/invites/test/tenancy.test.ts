@@ -25,6 +25,9 @@ const orgScoped = {
   'org.members': (orgId: string) => ({ orgId }),
   'org.usage': (orgId: string) => ({ orgId }),
   'org.audit': (orgId: string) => ({ orgId }),
+  'org.analytics': (orgId: string) => ({ orgId, from: '2026-01-01', to: '2026-01-31' }),
+  'org.settings.get': (orgId: string) => ({ orgId }),
+  'org.settings.update': (orgId: string) => ({ orgId, settings: { emailSubject: 'Cross-tenant {{orgName}}', defaultLocale: 'de' } }),
   'invite.create': (orgId: string) => ({ orgId, invite: { email: email('cross'), role: 'member' } }),
   'invite.bulk': (orgId: string) => ({ orgId, rows: [{ email: email('cross'), role: 'member' }, { email: email('cross'), role: 'admin' }] }),
   'invite.list': (orgId: string) => ({ orgId }),
@@ -47,6 +50,7 @@ async function snapshot(orgId: string) {
     membershipRows: await t.sql(`select id, user_id, role, created_at from memberships where org_id = ? order by id`, [orgId]),
     inviteRows: await t.sql(`select to_jsonb(i) as row from invites i where org_id = ? order by id`, [orgId]),
     org: await t.sql(`select to_jsonb(o) as row from orgs o where id = ?`, [orgId]),
+    settings: await t.sql(`select to_jsonb(s) as row from org_settings s where org_id = ?`, [orgId]),
   };
 }
 

@@ -39,7 +39,7 @@ async function raw(operation: OperationName, payload: unknown, accessToken?: str
   return { status: msg.headers?.get('Nats-Service-Error-Code') ?? '', body: msg.json() as RawReply['body'] };
 }
 
-const tables = ['orgs', 'users', 'memberships', 'invites', 'audit_log', 'outbox', 'refresh_tokens'] as const;
+const tables = ['orgs', 'users', 'memberships', 'invites', 'audit_log', 'outbox', 'refresh_tokens', 'org_settings'] as const;
 
 /**
  * Row counts of every table, and a digest of their contents. The outbox digest leaves
@@ -91,6 +91,18 @@ function badRequests(): BadRequest[] {
     { what: 'a missing orgId', operation: 'org.usage', body: {}, paths: ['/orgId'] },
     { what: 'a limit above 100', operation: 'org.audit', body: { orgId, limit: 101 }, paths: ['/limit'] },
     { what: 'a number for a uuid', operation: 'org.audit', body: { orgId: 42 }, paths: ['/orgId'] },
+    // org.analytics, org.settings.*
+    { what: 'a bad day', operation: 'org.analytics', body: { orgId, from: '2026-1-1', to: '2026-01-31' }, paths: ['/from'] },
+    { what: 'an impossible day', operation: 'org.analytics', body: { orgId, from: '2026-02-30', to: '2026-03-31' }, paths: ['/from'] },
+    { what: 'a period that ends before it starts', operation: 'org.analytics', body: { orgId, from: '2026-02-01', to: '2026-01-31' }, paths: ['/to'] },
+    { what: 'a 367-day period', operation: 'org.analytics', body: { orgId, from: '2025-01-01', to: '2026-01-02' }, paths: ['/to'] },
+    { what: 'an unknown field', operation: 'org.settings.get', body: { orgId, extra: 1 }, paths: ['/extra'] },
+    { what: 'a bad colour', operation: 'org.settings.update', body: { orgId, settings: { accentColor: 'red' } }, paths: ['/settings/accentColor'] },
+    { what: 'an http logo', operation: 'org.settings.update', body: { orgId, settings: { logoUrl: 'http://cdn.example.test/logo.png' } }, paths: ['/settings/logoUrl'] },
+    { what: 'an oversize body', operation: 'org.settings.update', body: { orgId, settings: { emailBody: long(5001) } }, paths: ['/settings/emailBody'] },
+    { what: 'an unknown setting', operation: 'org.settings.update', body: { orgId, settings: { fromAddress: 'ceo@example.test' } }, paths: ['/settings/fromAddress'] },
+    { what: 'an unknown placeholder', operation: 'org.settings.update', body: { orgId, settings: { emailSubject: 'Hi {{firstName}}' } }, paths: ['/settings/emailSubject'] },
+    { what: 'a null default locale', operation: 'org.settings.update', body: { orgId, settings: { defaultLocale: null } }, paths: ['/settings/defaultLocale'] },
     // invite.create
     { what: 'a number for the email', operation: 'invite.create', body: { orgId, invite: { email: 42, role: 'member' } }, paths: ['/invite/email'] },
     { what: 'an unknown invite field', operation: 'invite.create', body: { orgId, invite: { ...valid, status: 'accepted' } }, paths: ['/invite/status'] },

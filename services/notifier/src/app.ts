@@ -14,7 +14,7 @@ import { createDeliveryLedger } from './idempotency/delivery-ledger.ts';
 import type { Logger } from '@invite/telemetry';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openStores } from './stores.ts';
-import { createTemplateRenderer, type OrgTemplateSource } from './templates/invite.template.ts';
+import { createTemplateRenderer, type OrgTemplateSource } from '@invite/templates';
 
 /** The two channels as configured; an unconfigured provider gives a channel whose deliveries are skipped. */
 export function createChannels(config: NotifierConfig, logger: Logger): Record<ChannelName, Channel> {

@@ -72,6 +72,27 @@ describe('email delivery', () => {
     expect(mail.subject).toBe('Eve Bcc: victim@example.test invited you to join Acme <script>alert(1)</script> & Co');
   });
 
+  it("sends the organisation's own subject, body and branding from the event, user text escaped, the link from APP_BASE_URL", async () => {
+    const email = 'branded@example.test';
+    const template = {
+      subject: '{{orgName}} needs you, {{email}}',
+      body: 'Dear {{email}},\n\n{{inviterName}} saved you a seat as {{role}} <b>now</b>.\n\nLink: {{link}}',
+      logoUrl: 'https://cdn.example.test/acme.png',
+      accentColor: '#0a7f3f',
+    };
+    const { event, link } = await bus.publishInvite({ email, orgName: 'Acme & Sons', template });
+    await eventually(() => smtp.deliveredTo(email).length === 1, 20_000, 'branded email');
+    const mail = smtp.deliveredTo(email)[0]!.parsed;
+    expect(mail.subject).toBe('Acme & Sons needs you, branded@example.test');
+    expect(mail.text).toContain(`Dear branded@example.test,\n\nAda Lovelace saved you a seat as a member <b>now</b>.\n\nLink: ${link}`);
+    expect(mail.html).toContain('<p>Ada Lovelace saved you a seat as a member &lt;b&gt;now&lt;/b&gt;.</p>');
+    expect(mail.html).toContain(`<a href="${link}" style="color:#0a7f3f">${link}</a>`);
+    expect(mail.html).toContain('<img src="https://cdn.example.test/acme.png" alt="Acme &amp; Sons"');
+    expect(mail.html).toContain('background:#0a7f3f');
+    expect(link.startsWith('https://app.example.test/invite#token=')).toBe(true);
+    expect(event.template).toEqual(template);
+  });
+
   it('renders the invitee locale and falls back to English', async () => {
     const es = await bus.publishInvite({ email: 'es@example.test', locale: 'es' });
     const pt = await bus.publishInvite({ email: 'pt@example.test', locale: 'pt-BR' });

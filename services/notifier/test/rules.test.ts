@@ -5,8 +5,7 @@ import { retryDelayMs } from '../src/delivery/backoff.ts';
 import { acceptLink } from '../src/delivery/deliver-invite.ts';
 import { createRateLimiter } from '../src/delivery/rate-limiter.ts';
 import { deterministicUuid } from '../src/delivery/results.ts';
-import { createTemplateRenderer, escapeHtml, singleLine, type InviteView } from '../src/templates/invite.template.ts';
-import { localeChain } from '../src/templates/locales.ts';
+import { createTemplateRenderer, escapeHtml, localeChain, singleLine, type InviteView } from '@invite/templates';
 
 /** Pure rules: no NATS, no servers. */
 const view: InviteView = {

@@ -88,8 +88,8 @@ export const OrgSettings = Type.Object(
     emailSubject: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
     /** Email body (plain text with {{placeholders}}; paragraphs by blank lines); null: the built-in body. */
     emailBody: Type.Union([Type.String({ minLength: 1, maxLength: 5000 }), Type.Null()]),
-    /** HTTPS URL of the logo shown in emails and the accept page. */
-    logoUrl: Type.Union([Type.String({ format: 'uri', pattern: '^https://', maxLength: 500 }), Type.Null()]),
+    /** HTTPS URL of the logo shown in emails and the accept page (a host is required; no spaces, quotes or angle brackets). */
+    logoUrl: Type.Union([Type.String({ format: 'uri', pattern: '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s"<>]*)?$', maxLength: 500 }), Type.Null()]),
     /** Accent colour, #RRGGBB. */
     accentColor: Type.Union([Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }), Type.Null()]),
     /** Locale of invites that do not name one. */
@@ -99,13 +99,33 @@ export const OrgSettings = Type.Object(
 );
 export type OrgSettings = Static<typeof OrgSettings>;
 
+/** Some of an organisation's settings; unknown fields are refused (Type.Partial alone would drop `additionalProperties: false`). */
+export const OrgSettingsPatch = Type.Partial(OrgSettings, strict);
+export type OrgSettingsPatch = Static<typeof OrgSettingsPatch>;
+
+/** The email template an invite event carries for the notifier: the org's settings that shape the email. */
+export const EmailTemplate = Type.Object(
+  {
+    /** Subject with {{placeholders}}; null: the built-in subject. */
+    subject: Type.Union([Type.String(), Type.Null()]),
+    /** Body with {{placeholders}} (paragraphs by blank lines); null: the built-in body. */
+    body: Type.Union([Type.String(), Type.Null()]),
+    /** HTTPS logo URL, or null. */
+    logoUrl: Type.Union([Type.String(), Type.Null()]),
+    /** Accent colour #RRGGBB, or null. */
+    accentColor: Type.Union([Type.String(), Type.Null()]),
+  },
+  strict,
+);
+export type EmailTemplate = Static<typeof EmailTemplate>;
+
 /** `org.settings.update` request: the fields to change. */
 export const UpdateOrgSettingsRequest = Type.Object(
   {
     /** Organisation. */
     orgId: Uuid,
     /** Fields to change; absent fields stay as they are. */
-    settings: Type.Partial(OrgSettings),
+    settings: OrgSettingsPatch,
   },
   strict,
 );
@@ -129,7 +149,7 @@ export type RenderedEmail = Static<typeof RenderedEmail>;
 export const PreviewRequest = Type.Object(
   {
     /** Settings to render with; absent fields use the saved ones. */
-    settings: Type.Optional(Type.Partial(OrgSettings)),
+    settings: Type.Optional(OrgSettingsPatch),
     /** Locale to render in (default: the org's default locale). */
     locale: Type.Optional(Locale),
   },

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Channel, Email, Locale, Phone, Role, Timestamp, Uuid } from './common.ts';
+import { EmailTemplate } from './console.ts';
 
 /** Fields every event carries. The W3C `traceparent` travels as a NATS header. */
 const base = {
@@ -45,6 +46,8 @@ export const InviteIssuedEvent = Type.Object({
   encryptedToken: EncryptedToken,
   /** True when the reconciler re-published an unconfirmed delivery. */
   redelivery: Type.Optional(Type.Boolean()),
+  /** The organisation's email template and branding, when it set any (absent: the built-in email). */
+  template: Type.Optional(EmailTemplate),
 });
 export type InviteIssuedEvent = Static<typeof InviteIssuedEvent>;
 

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   bearerToken,
   DomainError,
@@ -8,6 +9,7 @@ import {
   type AccessClaims,
   type CallOptions,
   type InvitesClient,
+  type NatsNames,
 } from '@invite/contracts';
 import type { GatewayConfig } from '../config.ts';
 import type { HttpMetrics } from '../http/metrics.ts';
@@ -20,6 +22,9 @@ import { clientKey, type RateLimiter } from '../limits/rate-limiter.ts';
 export interface GatewayDeps {
   config: GatewayConfig;
   client: InvitesClient;
+  /** The NATS connection and names: the live event streams subscribe to the event subjects. */
+  nc: NatsConnection;
+  names: NatsNames;
   verifyKey: KeyObject;
   /** Absent when RATE_LIMIT=off. */
   limiter: RateLimiter | undefined;

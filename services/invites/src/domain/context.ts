@@ -25,6 +25,20 @@ export function actorLabel(actor: Actor): string {
   }
 }
 
+/**
+ * What happened to invites, for the business counters (`invites_created_total`, …).
+ * Told only after the transaction committed, so a rollback counts nothing.
+ */
+export interface BusinessCounters {
+  created(count: number): void;
+  accepted(secondsToAccept: number): void;
+  withdrawn(): void;
+  expired(count: number): void;
+}
+
+/** Counts nothing: the admin CLI and tests that build a domain without metrics. */
+export const noCounters: BusinessCounters = { created() {}, accepted() {}, withdrawn() {}, expired() {} };
+
 /** Everything the domain needs, built once in `main` and passed down explicitly. */
 export interface Domain {
   orm: MikroORM;
@@ -33,6 +47,7 @@ export interface Domain {
   cipher: TokenCipher;
   signingKey: KeyObject;
   verifyKey: KeyObject;
+  counters: BusinessCounters;
 }
 
 /** One command or query: a forked entity manager, the caller and its trace context. */
@@ -41,11 +56,29 @@ export interface Context {
   em: EntityManager;
   actor: Actor;
   traceparent: string | undefined;
+  /** Set inside `inTransaction`: queues work to run once the outermost transaction has committed. */
+  afterCommit?: (task: () => void) => void;
 }
 
-/** Runs `work` in one transaction on a fresh fork; commits on return, rolls back on throw. */
-export function inTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
-  return inSpan('postgresql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, () =>
-    ctx.em.transactional((em) => work({ ...ctx, em: em as EntityManager })),
+/**
+ * Runs `work` in one transaction on a fresh fork; commits on return, rolls back on throw.
+ * Inside another `inTransaction` it joins that transaction, and its after-commit tasks
+ * wait for the outer commit.
+ */
+export async function inTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
+  if (ctx.afterCommit) return ctx.em.transactional((em) => work({ ...ctx, em: em as EntityManager }));
+  const committed: (() => void)[] = [];
+  const result = await inSpan('postgresql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, () =>
+    ctx.em.transactional((em) => work({ ...ctx, em: em as EntityManager, afterCommit: (task) => committed.push(task) })),
   );
+  for (const task of committed) task();
+  return result;
+}
+
+/**
+ * Runs `task` after the current transaction commits. Outside `inTransaction` (a caller
+ * that manages its own transaction) the task is dropped: that caller counts for itself.
+ */
+export function afterCommit(ctx: Context, task: () => void): void {
+  ctx.afterCommit?.(task);
 }

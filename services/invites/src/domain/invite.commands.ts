@@ -9,6 +9,7 @@ import {
   type BulkInviteReply,
   type BulkRowResult,
   type Channel,
+  type EmailTemplate,
   type InviteView,
   type InviteWithLink,
   type Role,
@@ -16,11 +17,12 @@ import {
 import { Invite, User } from '../db/entities.ts';
 import { assertMayGrant, requireRole } from './authorization.ts';
 import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
-import { actorLabel, inTransaction, type Context } from './context.ts';
+import { actorLabel, afterCommit, inTransaction, type Context } from './context.ts';
 import { expireOverdue } from './invite.expiry.ts';
 import { acceptUrl, toInviteView } from './invite.view.ts';
 import { openQuota, type Quota } from './quota.ts';
 import { lockSeats, seatLimitReached, seatsAvailable, type SeatState } from './seats.ts';
+import { loadOrgSettings, templateOf } from './settings.commands.ts';
 
 const hour = 3_600_000;
 
@@ -32,6 +34,18 @@ interface Inviter {
 }
 
 type RowOutcome = { ok: true; value: InviteWithLink } | { ok: false; error: DomainError };
+
+/** What every row of one command shares: the locked seats, the quota, the inviter, the org's settings. */
+interface Batch {
+  orgId: string;
+  seats: SeatState;
+  quota: Quota;
+  inviter: Inviter;
+  members: Set<string>;
+  pending: Set<string>;
+  defaultLocale: string;
+  template: EmailTemplate | undefined;
+}
 
 /**
  * Creates invites for rows already validated against NewInvite, in the caller's
@@ -61,29 +75,26 @@ async function insertInvites(ctx: Context, orgId: string, inviter: Inviter, rows
     ).map((r) => r.email),
   );
 
+  const settings = await loadOrgSettings(ctx, orgId);
+  const batch: Batch = { orgId, seats, quota, inviter, members, pending, defaultLocale: settings.defaultLocale, template: templateOf(settings) };
+
   const outcomes: RowOutcome[] = [];
   for (const row of rows) {
     try {
-      outcomes.push({ ok: true, value: insertOne(ctx, orgId, seats, quota, inviter, row, members, pending) });
+      outcomes.push({ ok: true, value: insertOne(ctx, batch, row) });
     } catch (error) {
       if (!isDomainError(error)) throw error;
       outcomes.push({ ok: false, error });
     }
   }
   await quota.save();
+  const created = outcomes.filter((o) => o.ok).length;
+  if (created > 0) afterCommit(ctx, () => ctx.domain.counters.created(created));
   return outcomes;
 }
 
-function insertOne(
-  ctx: Context,
-  orgId: string,
-  seats: SeatState,
-  quota: Quota,
-  inviter: Inviter,
-  row: NewInvite,
-  members: Set<string>,
-  pending: Set<string>,
-): InviteWithLink {
+function insertOne(ctx: Context, batch: Batch, row: NewInvite): InviteWithLink {
+  const { orgId, seats, quota, inviter, members, pending } = batch;
   const email = row.email.toLowerCase();
   assertMayGrant(inviter.role, row.role);
   const channels = resolveChannels(row);
@@ -110,7 +121,7 @@ function insertOne(
     expiresAt,
     invitedBy: inviter.userId,
     channels,
-    locale: row.locale ?? 'en',
+    locale: row.locale ?? batch.defaultLocale,
     message: row.message ?? null,
     createdAt: now,
     sentAt: now,
@@ -122,7 +133,11 @@ function insertOne(
   seats.pendingInvites += 1;
   pending.add(email);
   recordAudit(ctx, orgId, 'invite.created', `invite:${id}`, { email, role: row.role, channels, expiresAt: expiresAt.toISOString() });
-  enqueueEvent(ctx, 'created', issuedEvent(invite, seats.orgName, inviter.name, 'invite.created', sealedToken, now));
+  enqueueEvent(
+    ctx,
+    'created',
+    issuedEvent(invite, { orgName: seats.orgName, inviterName: inviter.name, type: 'invite.created', sealedToken, now, template: batch.template }),
+  );
   return { invite: toInviteView(invite), acceptUrl: acceptUrl(ctx.domain.config.APP_BASE_URL, token) };
 }
 
@@ -137,15 +152,21 @@ function resolveChannels(row: NewInvite): Channel[] {
   return [...channels];
 }
 
-export function issuedEvent(
-  invite: Invite,
-  orgName: string,
-  inviterName: string | null,
-  type: 'invite.created' | 'invite.resent',
-  sealedToken: string,
-  now: Date,
-  redelivery = false,
-) {
+export interface IssuedEventFields {
+  orgName: string;
+  inviterName: string | null;
+  type: 'invite.created' | 'invite.resent';
+  sealedToken: string;
+  now: Date;
+  /** A re-publish by the reconciler. */
+  redelivery?: boolean;
+  /** The org's email template, when it set one. */
+  template?: EmailTemplate | undefined;
+}
+
+/** The `invites.events.created|resent` event of an invite's current link. */
+export function issuedEvent(invite: Invite, fields: IssuedEventFields) {
+  const { orgName, inviterName, type, sealedToken, now, redelivery = false, template } = fields;
   return {
     ...eventBase(invite.orgId, invite.id, now),
     type,
@@ -161,6 +182,7 @@ export function issuedEvent(
     channels: invite.channels,
     encryptedToken: sealedToken,
     ...(redelivery ? { redelivery: true } : {}),
+    ...(template ? { template } : {}),
   };
 }
 
@@ -278,7 +300,8 @@ export function resendInvite(ctx: Context, orgId: string, inviteId: string): Pro
       });
     }
     recordAudit(tx, orgId, 'invite.resent', `invite:${invite.id}`, { tokenVersion: version, expiresAt: invite.expiresAt.toISOString() });
-    enqueueEvent(tx, 'resent', issuedEvent(invite, seats.orgName, inviter.name, 'invite.resent', sealedToken, now));
+    const template = templateOf(await loadOrgSettings(tx, orgId));
+    enqueueEvent(tx, 'resent', issuedEvent(invite, { orgName: seats.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template }));
     return { invite: toInviteView(invite), acceptUrl: acceptUrl(tx.domain.config.APP_BASE_URL, token) };
   });
 }
@@ -297,6 +320,7 @@ export function withdrawInvite(ctx: Context, orgId: string, inviteId: string): P
       type: 'invite.withdrawn',
       actor: actorLabel(tx.actor),
     });
+    afterCommit(tx, () => tx.domain.counters.withdrawn());
     return toInviteView(invite);
   });
 }

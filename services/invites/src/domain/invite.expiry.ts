@@ -1,4 +1,4 @@
-import { actorLabel, type Context } from './context.ts';
+import { actorLabel, afterCommit, type Context } from './context.ts';
 import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
 
 /**
@@ -35,5 +35,6 @@ export async function expireOverdue(
     recordAudit(system, row.org_id, 'invite.expired', `invite:${row.id}`, { email: row.email });
     enqueueEvent(system, 'expired', { ...eventBase(row.org_id, row.id, now), type: 'invite.expired', actor: actorLabel(system.actor) });
   }
+  if (rows.length > 0) afterCommit(ctx, () => ctx.domain.counters.expired(rows.length));
   return rows.length;
 }

@@ -11,7 +11,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Invite, Membership, Org, User } from '../db/entities.ts';
 import { issueTokens, toUserView } from './auth.commands.ts';
 import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
-import { inTransaction, type Context } from './context.ts';
+import { afterCommit, inTransaction, type Context } from './context.ts';
 import { hashPassword } from './passwords.ts';
 import { lockSeats, seatLimitReached } from './seats.ts';
 
@@ -135,6 +135,8 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
       recordAudit(actorCtx, invite.orgId, 'invite.accepted', `invite:${invite.id}`, { userId: user.id, role: invite.role, newAccount });
       recordAudit(actorCtx, invite.orgId, 'member.added', `user:${user.id}`, { role: invite.role, inviteId: invite.id });
       enqueueEvent(actorCtx, 'accepted', { ...eventBase(invite.orgId, invite.id, now), type: 'invite.accepted', userId: user.id, role: invite.role, newAccount });
+      const secondsToAccept = (now.getTime() - invite.createdAt.getTime()) / 1000;
+      afterCommit(tx, () => tx.domain.counters.accepted(secondsToAccept));
       const session = issueTokens(tx, user);
       return {
         user: toUserView(user),

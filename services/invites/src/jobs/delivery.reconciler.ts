@@ -1,8 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EmailTemplate } from '@invite/contracts';
 import { Invite, Org, User } from '../db/entities.ts';
 import { enqueueEvent } from '../domain/changes.ts';
 import type { Context, Domain } from '../domain/context.ts';
 import { issuedEvent } from '../domain/invite.commands.ts';
+import { loadOrgSettings, templateOf } from '../domain/settings.commands.ts';
 import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 import { every, type Periodic } from './periodic.ts';
@@ -37,6 +39,8 @@ export function createDeliveryReconciler(
       const inviterIds = [...new Set(invites.flatMap((i) => (i.invitedBy ? [i.invitedBy] : [])))];
       const inviters = new Map((await tx.find(User, { id: { $in: inviterIds } })).map((u) => [u.id, u.name]));
       const ctx: Context = { domain, em: tx as EntityManager, actor: { kind: 'system', name: 'reconciler' }, traceparent: undefined };
+      const templates = new Map<string, EmailTemplate | undefined>();
+      for (const orgId of orgs.keys()) templates.set(orgId, templateOf(await loadOrgSettings(ctx, orgId)));
       const cutoff = Date.now() - options.afterSeconds * 1000;
       const now = new Date();
       for (const invite of invites) {
@@ -45,7 +49,15 @@ export function createDeliveryReconciler(
         );
         for (const channel of stale) invite[`${channel}UpdatedAt`] = now;
         const type = invite.tokenVersion === 1 ? 'invite.created' : 'invite.resent';
-        const event = issuedEvent(invite, orgs.get(invite.orgId) ?? '', invite.invitedBy ? (inviters.get(invite.invitedBy) ?? null) : null, type, invite.sealedToken!, now, true);
+        const event = issuedEvent(invite, {
+          orgName: orgs.get(invite.orgId) ?? '',
+          inviterName: invite.invitedBy ? (inviters.get(invite.invitedBy) ?? null) : null,
+          type,
+          sealedToken: invite.sealedToken!,
+          now,
+          redelivery: true,
+          template: templates.get(invite.orgId),
+        });
         enqueueEvent(ctx, type === 'invite.created' ? 'created' : 'resent', { ...event, channels: stale });
       }
       return invites.length;

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Domain } from '../domain/context.ts';
+import { inTransaction, type Context, type Domain } from '../domain/context.ts';
 import { expireOverdue } from '../domain/invite.expiry.ts';
 import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
@@ -13,10 +13,9 @@ export function createExpirySweeper(domain: Domain, logger: Logger, metrics: Met
   async function sweep(): Promise<number> {
     let total = 0;
     for (;;) {
-      const em = domain.orm.em.fork() as EntityManager;
-      const expired = await em.transactional((tx) =>
-        expireOverdue({ domain, em: tx as EntityManager, actor: { kind: 'system', name: 'expiry' }, traceparent: undefined }, { limit: 500 }),
-      );
+      const ctx: Context = { domain, em: domain.orm.em.fork() as EntityManager, actor: { kind: 'system', name: 'expiry' }, traceparent: undefined };
+      // inTransaction: the business counter (invites_expired_total) moves only after the commit.
+      const expired = await inTransaction(ctx, (tx) => expireOverdue(tx, { limit: 500 }));
       total += expired;
       if (expired < 500) break;
     }

@@ -1,9 +1,11 @@
 import type { OperationName, ReplyOf, RequestOf } from '@invite/contracts';
 import type { Context } from '../domain/context.ts';
+import { inviteAnalytics } from '../domain/analytics.queries.ts';
 import { login, logout, me, refresh } from '../domain/auth.commands.ts';
 import { bulkCreateInvites, createInvite, resendInvite, withdrawInvite } from '../domain/invite.commands.ts';
 import { getInvite, listInvites } from '../domain/invite.queries.ts';
 import { createOrg, listAudit, listMembers, usage } from '../domain/org.commands.ts';
+import { getOrgSettings, updateOrgSettings } from '../domain/settings.commands.ts';
 import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.commands.ts';
 
 export type Handler<N extends OperationName> = (ctx: Context, request: RequestOf<N>) => Promise<ReplyOf<N>>;
@@ -14,6 +16,9 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'org.members': listMembers,
   'org.usage': (ctx, r) => usage(ctx, r.orgId),
   'org.audit': listAudit,
+  'org.analytics': inviteAnalytics,
+  'org.settings.get': (ctx, r) => getOrgSettings(ctx, r.orgId),
+  'org.settings.update': updateOrgSettings,
   'invite.create': (ctx, r) => createInvite(ctx, r.orgId, r.invite),
   'invite.bulk': (ctx, r) => bulkCreateInvites(ctx, r.orgId, r.rows),
   'invite.list': listInvites,

@@ -43,7 +43,7 @@ export async function startInvitesService(options: InvitesServiceOptions): Promi
   });
   const slots = createLimiter(options.concurrency);
   for (const name of operationNames) {
-    service.addEndpoint(name.replace('.', '-'), {
+    service.addEndpoint(name.replaceAll('.', '-'), {
       subject: domain.names.operation(name),
       metadata: { auth: operations[name].auth },
       handler: (error, msg) => {

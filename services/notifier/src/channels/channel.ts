@@ -1,5 +1,5 @@
 import type { Channel as ChannelName, InviteIssuedEvent } from '@invite/contracts';
-import type { RenderedInvite } from '../templates/invite.template.ts';
+import type { RenderedInvite } from '@invite/templates';
 
 /**
  * How a provider call ended when it did not succeed. The distinction drives retries:

@@ -5,7 +5,7 @@ import type { DeadLetterStore } from '../dead-letters.ts';
 import { deliveryKey, type DeliveryLedger, type DeliveryRecord } from '../idempotency/delivery-ledger.ts';
 import type { Logger } from '@invite/telemetry';
 import type { Metrics, Outcome } from '../metrics.ts';
-import type { TemplateRenderer } from '../templates/invite.template.ts';
+import { acceptLink, type TemplateRenderer } from '@invite/templates';
 import { retryDelayMs } from './backoff.ts';
 import { waitWithHeartbeat, type RateLimiter } from './rate-limiter.ts';
 import type { ResultPublisher } from './results.ts';
@@ -51,10 +51,8 @@ export interface AttemptOutcome {
   retryInMs: number | null;
 }
 
-/** `${APP_BASE_URL}/invite#token=…`: the token in the fragment never reaches a server log. */
-export function acceptLink(appBaseUrl: string, token: string): string {
-  return `${appBaseUrl.replace(/\/+$/, '')}/invite#token=${token}`;
-}
+/** `${APP_BASE_URL}/invite#token=…`, shared with the gateway's preview. */
+export { acceptLink };
 
 /**
  * Delivers one invite event on each of its channels, at most once per (invite, token

@@ -13,6 +13,7 @@ import {
   newInviteToken,
   parse,
   type Channel,
+  type EmailTemplate,
   type NatsNames,
 } from '@invite/contracts';
 import { startNotifier, type NotifierApp } from '../../src/app.ts';
@@ -55,6 +56,8 @@ export interface InviteInput {
   inviteId?: string;
   redelivery?: boolean;
   type?: 'invite.created' | 'invite.resent';
+  /** The organisation's template, as the invites service puts it on the event. */
+  template?: EmailTemplate;
 }
 
 /** The test's own side of NATS: publishes invite events like the outbox relay, reads results from NOTIFICATIONS. */
@@ -96,6 +99,7 @@ export async function createTestBus(config: NotifierConfig) {
         channels: input.channels ?? ['email'],
         encryptedToken: cipher.encrypt(token, inviteId),
         ...(input.redelivery ? { redelivery: true } : {}),
+        ...(input.template ? { template: input.template } : {}),
       });
       await js.publish(names.inviteEvent(type === 'invite.created' ? 'created' : 'resent'), JSON.stringify(event), { msgID: event.id });
       return { event, token, link: `${config.APP_BASE_URL}/invite#token=${token}` };

@@ -1,5 +1,6 @@
-import type { Role } from '@invite/contracts';
+import type { EmailTemplate, Role } from '@invite/contracts';
 import { builtInStrings, localeChain, type InviteStrings } from './locales.ts';
+import { fillPlaceholders, paragraphsOf, piecesOf, usesPlaceholder, type PlaceholderName } from './org-template.ts';
 
 /** What an invite message says; every string is plain user text, unescaped. */
 export interface InviteView {
@@ -13,6 +14,10 @@ export interface InviteView {
   link: string;
   expiresAt: string;
   locale: string;
+  /** The invitee's address, for the {{email}} placeholder. */
+  email?: string;
+  /** The organisation's subject, body, logo and accent colour (from the event); absent or null: built-in. */
+  template?: EmailTemplate | null | undefined;
 }
 
 /** The rendered message of every channel. Header-bound fields are single-line. */
@@ -28,9 +33,9 @@ export interface RenderedInvite {
 }
 
 /**
- * The seam for per-organisation templates: given an org id, the strings it
- * overrides per language (any subset), or undefined for the built-in wording.
- * Nothing implements it yet; a future org-settings store plugs in here.
+ * A seam for per-organisation wording per language: given an org id, the built-in
+ * strings it overrides (any subset), or undefined. Organisations' own templates
+ * travel in the event instead (`InviteView.template`), which wins over both.
  */
 export type OrgTemplateSource = (orgId: string) => Promise<Record<string, Partial<InviteStrings>> | undefined>;
 
@@ -80,17 +85,50 @@ export function createTemplateRenderer(options: { orgTemplates?: OrgTemplateSour
   };
 }
 
+const defaultAccent = '#2456d6';
+
+/** The template's branding, re-checked here: an event is input too, whatever the settings validation did. */
+function brandingOf(template: EmailTemplate | null | undefined) {
+  const accent = template?.accentColor && /^#[0-9a-fA-F]{6}$/.test(template.accentColor) ? template.accentColor : defaultAccent;
+  const logoUrl = template?.logoUrl && /^https:\/\/[^\s"'<>]+$/.test(template.logoUrl) ? template.logoUrl : null;
+  return { accent, logoUrl };
+}
+
+/** Text on the accent colour: white unless the colour is light. */
+function textOn(accent: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(accent.slice(i, i + 2), 16) / 255) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.6 ? '#111' : '#fff';
+}
+
 function renderWith(strings: InviteStrings, locale: string, view: InviteView): RenderedInvite {
   const org = singleLine(view.orgName, 100);
   const inviter = view.inviterName ? singleLine(view.inviterName, 100) : '';
-  const values = { org, inviter, role: strings.roles[view.role] ?? view.role, expires: formatExpiry(view.expiresAt, locale) };
+  const role = strings.roles[view.role] ?? view.role;
+  const expiry = formatExpiry(view.expiresAt, locale);
+  const values = { org, inviter, role, expires: expiry };
+  const message = view.message?.trim() ? view.message.trim().slice(0, 2000) : null;
+  const placeholders: Record<PlaceholderName, string> = {
+    orgName: org,
+    inviterName: inviter,
+    role,
+    link: view.link,
+    expiresAt: expiry,
+    message: message ?? '',
+    email: view.email ?? '',
+  };
+  const template = view.template ?? null;
+  const { accent, logoUrl } = brandingOf(template);
+  const builtInSubject = fill(inviter ? strings.subject : strings.subjectNoInviter, values);
+  const subject = singleLine(template?.subject ? fillPlaceholders(template.subject, placeholders) : builtInSubject, 250);
   const intro = fill(inviter ? strings.intro : strings.introNoInviter, values);
   const expires = fill(strings.expires, values);
-  const message = view.message?.trim() ? view.message.trim().slice(0, 2000) : null;
+  // An org body that places {{message}} itself gets no second copy below it.
+  const customBody = template?.body ?? null;
+  const showMessage = message !== null && !(customBody && usesPlaceholder(customBody, 'message'));
 
   const text = [
-    intro,
-    ...(message ? ['', strings.messageHeading, message] : []),
+    customBody ? fillPlaceholders(customBody, placeholders).trim() : intro,
+    ...(showMessage ? ['', strings.messageHeading, message] : []),
     '',
     `${strings.button}: ${view.link}`,
     '',
@@ -100,16 +138,25 @@ function renderWith(strings: InviteStrings, locale: string, view: InviteView): R
   ].join('\n');
 
   const e = escapeHtml;
-  const messageHtml = message
+  const lines = (value: string) => e(value).replace(/\r?\n/g, '<br>');
+  const linkHtml = `<a href="${e(view.link)}" style="color:${accent}">${e(view.link)}</a>`;
+  // The org's text and each value are escaped apart; only the link becomes markup, and it is ours.
+  const paragraphHtml = (paragraph: string) =>
+    piecesOf(paragraph)
+      .map((piece) => ('name' in piece ? (piece.name === 'link' ? linkHtml : lines(placeholders[piece.name])) : lines(piece.text)))
+      .join('');
+  const bodyHtml = customBody ? paragraphsOf(customBody).map((p) => `<p>${paragraphHtml(p)}</p>`).join('\n') : `<p>${e(intro)}</p>`;
+  const messageHtml = showMessage
     ? `<p style="margin:16px 0 4px">${e(strings.messageHeading)}</p>
-<blockquote style="margin:0;padding:8px 12px;border-left:3px solid #ccc;color:#333">${e(message).replace(/\r?\n/g, '<br>')}</blockquote>`
+<blockquote style="margin:0;padding:8px 12px;border-left:3px solid ${accent};color:#333">${lines(message!)}</blockquote>`
     : '';
+  const logoHtml = logoUrl ? `<p style="margin:0 0 24px"><img src="${e(logoUrl)}" alt="${e(org)}" style="max-height:48px;max-width:240px"></p>\n` : '';
   const html = `<!doctype html>
-<html lang="${e(locale)}"><head><meta charset="utf-8"><title>${e(fill(inviter ? strings.subject : strings.subjectNoInviter, values))}</title></head>
+<html lang="${e(locale)}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>
 <body style="font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;line-height:1.5;color:#111;max-width:560px;margin:0 auto;padding:24px">
-<p>${e(intro)}</p>
+${logoHtml}${bodyHtml}
 ${messageHtml}
-<p style="margin:24px 0"><a href="${e(view.link)}" style="background:#2456d6;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>
+<p style="margin:24px 0"><a href="${e(view.link)}" style="background:${accent};color:${textOn(accent)};padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>
 <p style="font-size:13px;color:#555">${e(strings.linkFallback)}<br><a href="${e(view.link)}">${e(view.link)}</a></p>
 <p style="font-size:13px;color:#555">${e(expires)}<br>${e(strings.ignore)}</p>
 </body></html>
@@ -117,7 +164,7 @@ ${messageHtml}
 
   return {
     locale,
-    subject: singleLine(fill(inviter ? strings.subject : strings.subjectNoInviter, values), 250),
+    subject,
     fromName: inviter ? singleLine(fill(strings.fromName, values), 120) : org,
     html,
     text,

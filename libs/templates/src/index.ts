@@ -1,0 +1,12 @@
+export {
+  createTemplateRenderer,
+  escapeHtml,
+  singleLine,
+  type InviteView,
+  type OrgTemplateSource,
+  type RenderedInvite,
+  type TemplateRenderer,
+} from './invite.template.ts';
+export { builtInStrings, localeChain, type InviteStrings } from './locales.ts';
+export { fillPlaceholders, placeholderNames, unknownPlaceholders } from './org-template.ts';
+export { acceptLink, emailTemplateOf } from './settings.ts';

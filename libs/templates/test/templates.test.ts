@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { createTemplateRenderer, fillPlaceholders, unknownPlaceholders, type InviteView } from '../src/index.ts';
+
+/** The shared renderer with an organisation's template: pure, no servers. */
+const view: InviteView = {
+  orgId: 'org-1',
+  orgName: 'Acme <Labs>',
+  inviterName: 'Ada "the" Admin',
+  role: 'admin',
+  message: 'See you <b>soon</b>\nBye',
+  link: 'https://app.example.test/invite#token=abc&x=<y>',
+  expiresAt: '2030-01-02T03:04:00.000Z',
+  locale: 'en',
+  email: 'eve@example.test',
+};
+const template = {
+  subject: 'Join {{orgName}}, {{email}}',
+  body: 'Hi {{email}} <script>x</script>,\n{{inviterName}} invites you as {{role}}.\n\nOpen {{link}} before {{expiresAt}}.\n\n{{message}}\n\n{{unknown}} stays as written',
+  logoUrl: 'https://cdn.example.test/logo.png?a=1&b=2',
+  accentColor: '#ff6600',
+};
+const render = (v: Partial<InviteView>) => createTemplateRenderer().render({ ...view, ...v });
+
+describe('organisation templates', () => {
+  it('fill the subject with plain values on one line', async () => {
+    const out = await render({ template: { ...template, subject: 'Join {{orgName}}\r\nBcc: {{email}}' } });
+    expect(out.subject).toBe('Join Acme <Labs> Bcc: eve@example.test');
+  });
+
+  it('escape the org text and every value in the HTML, paragraph by blank line, the link from the view only', async () => {
+    const out = await render({ template });
+    expect(out.html).toContain('<p>Hi eve@example.test &lt;script&gt;x&lt;/script&gt;,<br>Ada &quot;the&quot; Admin invites you as an admin.</p>');
+    expect(out.html).toContain('<p>Open <a href="https://app.example.test/invite#token=abc&amp;x=&lt;y&gt;" style="color:#ff6600">');
+    expect(out.html).toContain('<p>See you &lt;b&gt;soon&lt;/b&gt;<br>Bye</p>');
+    expect(out.html).toContain('<p>{{unknown}} stays as written</p>');
+    expect(out.html).not.toMatch(/<script>|<b>/);
+    // The message is placed by the body, so it is not repeated under it.
+    expect(out.html.match(/See you/g)).toHaveLength(1);
+    expect(out.html).not.toContain('Their message:');
+    // Branding: the logo (escaped attribute) and the accent colour on the button.
+    expect(out.html).toContain('<img src="https://cdn.example.test/logo.png?a=1&amp;b=2" alt="Acme &lt;Labs&gt;"');
+    expect(out.html).toContain('style="background:#ff6600;color:#fff;');
+    // The button and the fallback link are always there, whatever the body says.
+    expect(out.html).toContain('>Accept the invitation</a>');
+  });
+
+  it('write the text part as the filled body, plain, followed by the link', async () => {
+    const out = await render({ template });
+    expect(out.text.startsWith('Hi eve@example.test <script>x</script>,\nAda "the" Admin invites you as an admin.\n\nOpen https://app.example.test/invite#token=abc&x=<y> before January 2, 2030')).toBe(true);
+    expect(out.text).toContain(`Accept the invitation: ${view.link}`);
+  });
+
+  it('keep the built-in wording where the template is null, and ignore branding that is not safe', async () => {
+    const out = await render({ template: { subject: null, body: null, logoUrl: 'javascript:alert(1)', accentColor: 'red;background:url(x)' } });
+    expect(out.subject).toBe('Ada "the" Admin invited you to join Acme <Labs>');
+    expect(out.html).toContain('Ada &quot;the&quot; Admin invited you to join Acme &lt;Labs&gt; as an admin.');
+    expect(out.html).toContain('Their message:');
+    expect(out.html).not.toContain('<img');
+    expect(out.html).not.toContain('javascript:');
+    expect(out.html).toContain('background:#2456d6');
+    // Without a template at all, exactly the same email.
+    const none = await render({});
+    expect(none.html).toBe(out.html.replace(/javascript:alert\(1\)/g, ''));
+  });
+
+  it('name unknown placeholders and fill known ones', () => {
+    expect(unknownPlaceholders('Hi {{ firstName }} from {{orgName}} {{ x1 }}')).toEqual(['firstName']);
+    expect(fillPlaceholders('{{ orgName }}/{{role}}', { orgName: 'A', role: 'B', inviterName: '', link: '', expiresAt: '', message: '', email: '' })).toBe('A/B');
+  });
+});

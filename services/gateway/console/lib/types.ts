@@ -1,0 +1,15 @@
+// The console's shapes, straight from libs/contracts (types only: nothing of the
+// schemas reaches the bundle through this file).
+export type { MeView, TokenPair } from '../../../../libs/contracts/src/schemas/auth.ts';
+export type { Channel, DeliveryStatus, InviteStatus, MembershipView, Role, UserView } from '../../../../libs/contracts/src/schemas/common.ts';
+export type {
+  BulkInviteReply,
+  BulkRowResult,
+  ChannelDelivery,
+  InvitePage,
+  InviteView,
+  InviteWithLink,
+  NewInvite,
+} from '../../../../libs/contracts/src/schemas/invites.ts';
+export type { AuditEntryView, AuditPage, MemberPage, UsageView } from '../../../../libs/contracts/src/schemas/orgs.ts';
+export type { AnalyticsView, ConsoleEvent, Funnel, OrgSettings, RenderedEmail } from '../../../../libs/contracts/src/schemas/console.ts';

@@ -1,0 +1,139 @@
+// The admin console: sign-in, the organisation picker, the navigation and a hash
+// router that loads each view on demand (esbuild splits them into chunks).
+import { createApi, explain } from './lib/api.ts';
+import type { Ctx, Org, View } from './lib/context.ts';
+import { confirmDialog } from './lib/dialog.ts';
+import { byId, h, replace } from './lib/dom.ts';
+import { startLive, type LiveHub, type LiveMode } from './lib/live.ts';
+import type { MeView } from './lib/types.ts';
+import { renderSignIn } from './views/signin.ts';
+
+const routes: Record<string, { title: string; load: () => Promise<{ view: View }> }> = {
+  send: { title: 'Send invite', load: () => import('./views/send.ts') },
+  invites: { title: 'Invites', load: () => import('./views/invites.ts') },
+  bulk: { title: 'Bulk upload', load: () => import('./views/bulk.ts') },
+  members: { title: 'Members', load: () => import('./views/members.ts') },
+  audit: { title: 'Audit log', load: () => import('./views/audit.ts') },
+  settings: { title: 'Email settings', load: () => import('./views/settings.ts') },
+  analytics: { title: 'Analytics', load: () => import('./views/analytics.ts') },
+};
+
+const orgKey = 'invites-console.org';
+const main = byId('main');
+const api = createApi((reason) => signedOut(reason));
+let me: MeView | null = null;
+let live: LiveHub | null = null;
+let org: Org | null = null;
+let cleanup: (() => void) | void;
+let rendering = 0;
+
+const liveWords: Record<LiveMode, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  polling: 'Refreshing every few seconds',
+};
+
+function showLiveMode(mode: LiveMode): void {
+  const badge = byId('live-state');
+  badge.dataset.mode = mode;
+  badge.textContent = liveWords[mode];
+  badge.title = mode === 'polling' ? 'Live updates are unavailable; the console polls the server instead.' : 'Live updates';
+}
+
+function adminOrgs(view: MeView): Org[] {
+  return view.memberships.filter((m) => m.role !== 'member').map((m) => ({ orgId: m.orgId, orgName: m.orgName, role: m.role }));
+}
+
+function selectOrg(next: Org): void {
+  org = next;
+  sessionStorage.setItem(orgKey, next.orgId);
+  live?.stop();
+  live = startLive(api, next.orgId);
+  showLiveMode(live.mode);
+  live.onMode(showLiveMode);
+}
+
+function signedIn(view: MeView): void {
+  me = view;
+  const orgs = adminOrgs(view);
+  if (orgs.length === 0) {
+    signedOut(`${view.user.email} does not administer any organisation. Ask an owner to make you an admin.`);
+    return;
+  }
+  const select = byId<HTMLSelectElement>('org-select');
+  replace(select, orgs.map((o) => h('option', { value: o.orgId }, `${o.orgName} (${o.role})`)));
+  const remembered = orgs.find((o) => o.orgId === sessionStorage.getItem(orgKey));
+  selectOrg(remembered ?? orgs[0]!);
+  select.value = org!.orgId;
+  byId('user-name').textContent = view.user.name;
+  byId('session').hidden = false;
+  byId('nav').hidden = false;
+  if (!routes[location.hash.replace(/^#\//, '')]) history.replaceState(null, '', '#/send');
+  void route(true);
+}
+
+function signedOut(reason?: string): void {
+  live?.stop();
+  live = null;
+  me = null;
+  org = null;
+  cleanup?.();
+  cleanup = undefined;
+  byId('session').hidden = true;
+  byId('nav').hidden = true;
+  document.title = 'Sign in · Invites console';
+  renderSignIn(main, api, signedIn, reason);
+}
+
+async function route(focus: boolean): Promise<void> {
+  if (!me || !org || !live) return;
+  const name = location.hash.replace(/^#\//, '');
+  const target = routes[name];
+  if (!target) {
+    location.hash = '#/send';
+    return;
+  }
+  const ticket = ++rendering;
+  cleanup?.();
+  cleanup = undefined;
+  for (const link of byId('nav').querySelectorAll('a')) {
+    if (link.getAttribute('href') === `#/${name}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  document.title = `${target.title} · ${org.orgName} · Invites console`;
+  let view: View;
+  try {
+    ({ view } = await target.load());
+  } catch {
+    replace(main, h('h1', { tabindex: -1 }, target.title), h('p', { class: 'error', role: 'alert' }, 'This page could not be loaded. Reload to try again.'));
+    return;
+  }
+  if (ticket !== rendering || !live) return;
+  main.replaceChildren();
+  const ctx: Ctx = { api, me, org, live, confirm: confirmDialog };
+  cleanup = view(ctx, main);
+  if (focus) main.querySelector<HTMLElement>('h1')?.focus();
+}
+
+window.addEventListener('hashchange', () => void route(true));
+byId('skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  (main.querySelector<HTMLElement>('h1') ?? main).focus();
+});
+byId('org-select').addEventListener('change', (event) => {
+  const next = me && adminOrgs(me).find((o) => o.orgId === (event.target as HTMLSelectElement).value);
+  if (next) {
+    selectOrg(next);
+    void route(false);
+  }
+});
+byId('sign-out').addEventListener('click', async () => {
+  await api.logout();
+  sessionStorage.removeItem(orgKey);
+  signedOut('You are signed out.');
+});
+
+api
+  .restore()
+  .then((view) => (view ? signedIn(view) : signedOut()))
+  .catch((error: unknown) => signedOut(explain(error)));

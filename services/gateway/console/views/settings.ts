@@ -1,0 +1,205 @@
+// The organisation's email: subject and body with placeholders, logo, accent colour,
+// default language, and a live preview rendered by the server exactly as the notifier
+// will send it, shown in a sandboxed frame (no scripts, no same-origin access).
+import { ApiError, explain } from '../lib/api.ts';
+import { orgPath, type Ctx, type View } from '../lib/context.ts';
+import { debounce, fieldError, h } from '../lib/dom.ts';
+import { localeOptions } from '../lib/options.ts';
+import { placeholders, unknownPlaceholders } from '../lib/template.ts';
+import type { OrgSettings, RenderedEmail } from '../lib/types.ts';
+
+const colourPattern = /^#[0-9a-fA-F]{6}$/;
+
+export const view: View = (ctx: Ctx, main: HTMLElement) => {
+  const subject = h('input', { id: 'settings-subject', name: 'emailSubject', maxlength: 200, placeholder: 'Built-in subject', 'aria-describedby': 'placeholder-help' });
+  const body = h('textarea', { id: 'settings-body', name: 'emailBody', maxlength: 5000, rows: 10, placeholder: 'Built-in text', 'aria-describedby': 'placeholder-help settings-body-hint' });
+  const logo = h('input', { id: 'settings-logo', name: 'logoUrl', type: 'url', maxlength: 500, placeholder: 'https://example.com/logo.png', 'aria-describedby': 'settings-logo-hint' });
+  const colour = h('input', { id: 'settings-colour', name: 'accentColor', maxlength: 7, placeholder: '#2456d6', 'aria-describedby': 'settings-colour-hint' });
+  const picker = h('input', { id: 'settings-colour-picker', type: 'color', value: '#2456d6', 'aria-label': 'Pick the accent colour' });
+  const locale = h('select', { id: 'settings-locale', name: 'defaultLocale' }, localeOptions('en'));
+  const previewLocale = h('select', { id: 'preview-locale' }, h('option', { value: '' }, 'Default language'), localeOptions());
+  const save = h('button', { type: 'submit', id: 'settings-save' }, 'Save');
+  const revert = h('button', { type: 'button', class: 'secondary', id: 'settings-revert' }, 'Undo changes');
+  const status = h('p', { id: 'settings-status', role: 'status' });
+  const previewStatus = h('p', { id: 'preview-status', role: 'status', class: 'muted' }, 'Loading the preview…');
+  const previewSubject = h('span', { id: 'preview-subject' });
+  const frame = h('iframe', { id: 'preview-frame', class: 'preview-frame', sandbox: '', title: 'Email preview', referrerpolicy: 'no-referrer' });
+  const previewText = h('pre', { id: 'preview-text' });
+  let saved: OrgSettings | null = null;
+  let previewTicket = 0;
+  let gone = false;
+
+  const fields = { emailSubject: subject, emailBody: body, logoUrl: logo, accentColor: colour, defaultLocale: locale };
+
+  const fill = (settings: OrgSettings) => {
+    subject.value = settings.emailSubject ?? '';
+    body.value = settings.emailBody ?? '';
+    logo.value = settings.logoUrl ?? '';
+    colour.value = settings.accentColor ?? '';
+    picker.value = settings.accentColor ?? '#2456d6';
+    locale.value = settings.defaultLocale;
+  };
+
+  /** The form as settings (empty fields: the built-in default), and its problems. */
+  const read = (): { settings: OrgSettings; problems: [HTMLElement, string][] } => {
+    const problems: [HTMLElement, string][] = [];
+    for (const input of [subject, body]) {
+      const unknown = unknownPlaceholders(input.value);
+      if (unknown.length) problems.push([input, `Unknown placeholder${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `{{${u}}}`).join(', ')}.`]);
+    }
+    if (logo.value.trim() && !/^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[^\s"<>]*)?$/.test(logo.value.trim())) problems.push([logo, 'The logo URL must start with https://.']);
+    if (colour.value.trim() && !colourPattern.test(colour.value.trim())) problems.push([colour, 'The colour must be # and six hex digits, e.g. #2456d6.']);
+    const text = (v: string) => (v.trim() === '' ? null : v.trim());
+    return {
+      settings: { emailSubject: text(subject.value), emailBody: text(body.value), logoUrl: text(logo.value), accentColor: text(colour.value), defaultLocale: locale.value },
+      problems,
+    };
+  };
+
+  const showProblems = (problems: [HTMLElement, string][]) => {
+    for (const input of Object.values(fields)) fieldError(input, null);
+    for (const [input, message] of problems) fieldError(input, message);
+  };
+
+  const renderPreview = async () => {
+    const { settings, problems } = read();
+    showProblems(problems);
+    if (problems.length) {
+      previewStatus.className = 'error';
+      previewStatus.textContent = 'The preview waits until the highlighted fields are fixed.';
+      return;
+    }
+    const ticket = ++previewTicket;
+    previewStatus.className = 'muted';
+    previewStatus.textContent = 'Updating the preview…';
+    try {
+      const email = await ctx.api.post<RenderedEmail>(orgPath(ctx, '/settings/preview'), { settings, ...(previewLocale.value ? { locale: previewLocale.value } : {}) });
+      if (ticket !== previewTicket || gone) return;
+      previewSubject.textContent = email.subject;
+      frame.srcdoc = email.html;
+      previewText.textContent = email.text;
+      previewStatus.textContent = 'Preview up to date.';
+    } catch (error) {
+      if (ticket !== previewTicket || gone) return;
+      previewStatus.className = 'error';
+      previewStatus.textContent =
+        error instanceof ApiError && error.status === 404 && error.problem.code === 'NOT_FOUND' && /No route/.test(error.problem.detail)
+          ? 'The preview is not available on this server yet.'
+          : `No preview: ${explain(error)}`;
+    }
+  };
+  const schedulePreview = debounce(() => void renderPreview(), 400);
+
+  for (const input of [subject, body, logo, colour]) input.addEventListener('input', schedulePreview);
+  for (const select of [locale, previewLocale]) select.addEventListener('change', schedulePreview);
+  picker.addEventListener('input', () => {
+    colour.value = picker.value;
+    schedulePreview();
+  });
+  colour.addEventListener('input', () => {
+    if (colourPattern.test(colour.value.trim())) picker.value = colour.value.trim();
+  });
+  revert.addEventListener('click', () => {
+    if (saved) fill(saved);
+    status.textContent = 'Changes undone.';
+    void renderPreview();
+  });
+
+  const form = h(
+    'form',
+    { novalidate: true, 'aria-labelledby': 'settings-form-title' },
+    h('h2', { id: 'settings-form-title' }, 'Invitation email'),
+    h('label', { for: 'settings-subject' }, 'Subject'),
+    subject,
+    h('label', { for: 'settings-body' }, 'Text'),
+    body,
+    h('p', { id: 'settings-body-hint', class: 'hint' }, 'Plain text; a blank line starts a new paragraph. Leave a field empty to use the built-in text.'),
+    h(
+      'div',
+      { id: 'placeholder-help', class: 'hint placeholders' },
+      'Placeholders: ',
+      placeholders.map((p, i) => [i ? ', ' : '', h('code', {}, `{{${p}}}`)]),
+      '.',
+    ),
+    h('h2', {}, 'Branding'),
+    h('label', { for: 'settings-logo' }, 'Logo URL'),
+    logo,
+    h('p', { id: 'settings-logo-hint', class: 'hint' }, 'An HTTPS address of an image, shown at the top of the email.'),
+    h('label', { for: 'settings-colour' }, 'Accent colour'),
+    h('div', { class: 'colour-row field' }, colour, picker),
+    h('p', { id: 'settings-colour-hint', class: 'hint' }, 'For the button in the email. Empty: the built-in blue.'),
+    h('label', { for: 'settings-locale' }, 'Default language of invites'),
+    locale,
+    h('div', { class: 'actions' }, save, revert, status),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { settings, problems } = read();
+    showProblems(problems);
+    if (problems.length) {
+      problems[0]![0].focus();
+      status.className = 'error';
+      status.textContent = 'Check the highlighted fields.';
+      return;
+    }
+    save.disabled = true;
+    status.className = '';
+    status.textContent = 'Saving…';
+    try {
+      saved = await ctx.api.patch<OrgSettings>(orgPath(ctx, '/settings'), settings);
+      fill(saved);
+      status.className = 'success';
+      status.textContent = 'Saved. New invites use these settings.';
+    } catch (error) {
+      status.className = 'error';
+      status.textContent = explain(error);
+      if (error instanceof ApiError) {
+        const mapped = (error.problem.errors ?? []).flatMap(({ path, message }): [HTMLElement, string][] => {
+          const input = fields[path.split('/').filter(Boolean).pop() as keyof typeof fields];
+          return input ? [[input, `${message}.`]] : [];
+        });
+        showProblems(mapped);
+        mapped[0]?.[0].focus();
+      }
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  const previewPanel = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'preview-title' },
+    h('h2', { id: 'preview-title' }, 'Preview'),
+    h('label', { for: 'preview-locale' }, 'Language of the preview'),
+    previewLocale,
+    previewStatus,
+    h('p', {}, h('strong', {}, 'Subject: '), previewSubject),
+    frame,
+    h('details', {}, h('summary', {}, 'Plain-text version'), previewText),
+  );
+
+  const loading = h('p', { role: 'status' }, 'Loading the settings…');
+  main.append(h('h1', { tabindex: -1 }, 'Email settings'), loading);
+  ctx.api
+    .get<OrgSettings>(orgPath(ctx, '/settings'))
+    .then((settings) => {
+      saved = settings;
+      fill(settings);
+      loading.remove();
+    })
+    .catch((error: unknown) => {
+      loading.className = 'notice';
+      loading.textContent =
+        error instanceof ApiError && error.status === 404 ? 'Organisation settings are not available on this server yet; you can try a template in the preview.' : explain(error);
+      save.disabled = true;
+    })
+    .finally(() => {
+      if (gone) return;
+      main.append(h('div', { class: 'grid-2' }, h('section', { class: 'panel' }, form), previewPanel));
+      void renderPreview();
+    });
+  return () => {
+    gone = true;
+    schedulePreview.cancel();
+  };
+};

@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { FastifyPluginAsync } from 'fastify';
+
+const consoleDir = fileURLToPath(new URL('../../console/', import.meta.url));
+
+/**
+ * The console's policy. Its own script and style only; the API on the same origin;
+ * organisation logos from any HTTPS host. `style-src-attr 'unsafe-inline'` is the one
+ * relaxation: the email preview is a sandboxed `srcdoc` iframe, which inherits this
+ * policy, and emails carry their styles in `style` attributes (mail clients drop
+ * `<style>` blocks). Style attributes cannot run code, and the console itself sets no
+ * markup from strings. `srcdoc` frames are not fetched, so no `frame-src` is needed.
+ */
+export const consoleCsp = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "connect-src 'self'",
+  "img-src 'self' https: data:",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+const types: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
+interface Asset {
+  body: Uint8Array;
+  type: string;
+}
+
+/**
+ * Bundles the console (console/main.ts and console/console.css) with esbuild, in
+ * memory. Names carry a content hash, so assets are cached for good and the HTML,
+ * never cached, always names the current ones: nothing is written to disk, nothing
+ * can go stale, and `npm start` needs no build step.
+ */
+export async function bundleConsole(options: { minify: boolean }): Promise<{ html: string; assets: Map<string, Asset> }> {
+  const result = await build({
+    absWorkingDir: consoleDir,
+    entryPoints: { main: 'main.ts', console: 'console.css' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    outdir: 'assets',
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
+    minify: options.minify,
+    sourcemap: options.minify ? false : 'linked',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  const assets = new Map<string, Asset>();
+  for (const file of result.outputFiles) {
+    assets.set(basename(file.path), { body: file.contents, type: types[extname(file.path)] ?? 'application/octet-stream' });
+  }
+  const entry = (name: string) => {
+    const output = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint?.endsWith(name));
+    if (!output) throw new Error(`console bundle: no output for ${name}`);
+    return `/console/assets/${basename(output[0])}`;
+  };
+  const template = await readFile(join(consoleDir, 'index.html'), 'utf8');
+  const html = template.replace('{{script}}', entry('main.ts')).replace('{{style}}', entry('console.css'));
+  return { html, assets };
+}
+
+/** The admin console at /console: one HTML page, its bundle and its chunks. */
+export const consoleRoutes: FastifyPluginAsync<{ minify?: boolean }> = async (app, options) => {
+  const { html, assets } = await bundleConsole({ minify: options.minify ?? false });
+  const common = {
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': consoleCsp,
+    'x-content-type-options': 'nosniff',
+  };
+
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) =>
+    reply.headers({ ...common, 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' }).send(html),
+  );
+
+  app.get<{ Params: { name: string } }>('/console/assets/:name', { schema: { hide: true } }, async (request, reply) => {
+    const asset = assets.get(request.params.name);
+    if (!asset) return reply.callNotFound();
+    return reply
+      .headers({ ...common, 'cache-control': 'public, max-age=31536000, immutable', 'content-type': asset.type })
+      .send(Buffer.from(asset.body));
+  });
+};

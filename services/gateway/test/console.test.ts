@@ -1,0 +1,300 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../notifier/test/support/harness.ts';
+import { email } from '../../invites/test/harness.ts';
+import type { InvitePage, InviteView } from '@invite/contracts';
+import { closePage, expectAccessible, go, shoot, startConsoleStack, type ConsoleStack } from './console-support.ts';
+
+/**
+ * The admin console in Debian's chromium against the real services: sign in, send an
+ * invite and watch it reach "sent" (a real SMTP server behind the notifier) without a
+ * reload, withdraw it from the list, and a 200-row CSV upload with 3 bad rows.
+ * Screenshots at 1280 and 390 pixels wide land in artifacts/screenshots/.
+ */
+let stack: ConsoleStack;
+
+beforeAll(async () => {
+  stack = await startConsoleStack('console', 300);
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('the console', () => {
+  it('serves the page with a strict policy and never caches it', async () => {
+    const response = await fetch(`${stack.base}/console`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self' https: data:", "frame-ancestors 'none'"]) {
+      expect(csp).toContain(directive);
+    }
+    expect(csp).not.toMatch(/script-src[^;]*unsafe/);
+    const html = await response.text();
+    const script = /src="(\/console\/assets\/main-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${stack.base}${script}`);
+    expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${stack.base}/console/assets/nope.js`)).status).toBe(404);
+  });
+
+  it('signs in, keeps the session over a reload, and is accessible', async () => {
+    const page = await stack.open();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Sign in to the invites console');
+    await expectAccessible(page, 'sign-in page');
+    await shoot(page, 'console-signin-desktop');
+
+    await page.getByLabel('Email').fill(stack.org.ownerEmail);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#signin-status').textContent()).toBe('The email or password is wrong.');
+
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Send an invite');
+    expect(await page.locator('#org-select option:checked').textContent()).toContain('Acme Rockets');
+    expect(await page.locator('#user-name').textContent()).toBe('Olivia Owner');
+
+    // The refresh token in sessionStorage brings the session back after a reload.
+    await page.reload();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Send an invite');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Sign in to the invites console');
+    await page.reload();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Sign in to the invites console');
+    await closePage(page);
+  });
+
+  it('refreshes an expired access token once and carries on', async () => {
+    const refreshes: string[] = [];
+    let refused = 0;
+    const page = await stack.signIn(1280, async (p) => {
+      p.on('request', (request) => {
+        if (request.url().endsWith('/v1/auth/refresh')) refreshes.push(request.url());
+      });
+      // The first members request meets an expired token, as after 15 idle minutes.
+      await p.route(
+        (url) => url.pathname.endsWith('/members'),
+        async (route) => {
+          if (refused++ > 0) return route.continue();
+          const problem = { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'UNAUTHENTICATED', detail: 'The access token has expired' };
+          return route.fulfill({ status: 401, contentType: 'application/problem+json', body: JSON.stringify(problem) });
+        },
+      );
+    });
+    await go(page, 'Members', 'Members');
+    await expect.poll(() => page.locator('main tbody tr').count()).toBeGreaterThan(0);
+    expect(refused).toBe(2);
+    expect(refreshes).toHaveLength(1);
+    await closePage(page);
+  });
+
+  it('falls back to polling while live events are unavailable, and still shows "sent" without a reload', async () => {
+    const page = await stack.signIn(1280, async (p) => {
+      const problem = { type: 'about:blank', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'No route GET /v1/orgs/…/events' };
+      await p.route('**/events', (route) => route.fulfill({ status: 404, contentType: 'application/problem+json', body: JSON.stringify(problem) }));
+    });
+    await expect.poll(() => page.locator('#live-state').getAttribute('data-mode')).toBe('polling');
+    const who = email('polling');
+    await page.locator('#invite-email').fill(who);
+    await page.getByRole('button', { name: 'Send invite' }).click();
+    const card = page.locator('#sent-invites li.card').filter({ hasText: who });
+    await expect.poll(() => card.locator('[data-channel="email"] .badge').textContent(), { timeout: 30_000 }).toBe('Sent');
+    expect(await page.locator('#live-state').textContent()).toBe('Refreshing every few seconds');
+    await closePage(page);
+  });
+
+  it('sends an invite, shows its link once, and watches it reach "sent" without a reload', async () => {
+    const page = await stack.signIn();
+    await page.evaluate("window.marker = 'same page'");
+    const who = email('console');
+    await page.locator('#invite-email').fill(who);
+    await page.getByLabel('Personal message (optional)').fill('Welcome aboard <b>friend</b>');
+    await page.getByRole('button', { name: 'Send invite' }).click();
+
+    const link = page.locator('.link-panel input');
+    await expect.poll(() => link.inputValue()).toMatch(new RegExp(`^${stack.base}/invite#token=[A-Za-z0-9_-]{43}$`));
+    const acceptUrl = await link.inputValue();
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await expect.poll(() => page.locator('.link-panel [role="status"]').textContent()).toMatch(/Copied|Select the link/);
+
+    const card = page.locator(`#sent-invites li.card`).filter({ hasText: who });
+    const emailState = card.locator('[data-channel="email"] .badge');
+    // It starts queued (or is already sent), then turns "Sent" by itself.
+    expect(['Queued', 'Sent']).toContain(await emailState.textContent());
+    await expect.poll(() => emailState.textContent(), { timeout: 30_000 }).toBe('Sent');
+    expect(await card.locator('[data-step="invite"] .badge').textContent()).toBe('Pending');
+    expect(await page.evaluate('window.marker')).toBe('same page');
+
+    const [mail] = await eventually(() => (stack.smtp.deliveredTo(who).length ? stack.smtp.deliveredTo(who) : undefined), 10_000, 'the email');
+    expect(mail!.parsed.text).toContain(acceptUrl);
+    await expect.poll(() => page.locator('#announcer').textContent()).toContain('Email sent');
+    await expectAccessible(page, 'send page');
+    await shoot(page, 'console-send-desktop');
+    await closePage(page);
+  });
+
+  it('withdraws an invite from the list, and both widths look right', async () => {
+    const who = email('withdraw');
+    const created = await stack.api<{ invite: InviteView }>('POST', `/v1/orgs/${stack.org.orgId}/invites`, { email: who, role: 'member' });
+    expect(created.status).toBe(201);
+    const id = created.body.invite.id;
+
+    const page = await stack.signIn();
+    await go(page, 'Invites', 'Invites');
+    const row = page.locator(`tr[data-invite-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-label="Status"] .badge').textContent()).toBe('Pending');
+    await expectAccessible(page, 'invites list');
+    await shoot(page, 'console-invites-desktop');
+
+    await page.getByRole('button', { name: `Withdraw invite to ${who}` }).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.getByRole('button', { name: 'Withdraw' }).click();
+    await expect.poll(() => row.locator('[data-label="Status"] .badge').textContent()).toBe('Withdrawn');
+    expect(await page.locator('#action-status').textContent()).toBe(`Invite to ${who} withdrawn.`);
+    // Focus stays in the row, on its new status.
+    expect(await page.evaluate("document.activeElement?.classList.contains('status-cell')")).toBe(true);
+    const after = await stack.api<InviteView>('GET', `/v1/orgs/${stack.org.orgId}/invites/${id}`);
+    expect(after.body.status).toBe('withdrawn');
+
+    // Search and status filter.
+    await page.getByLabel('Search by email').fill(who);
+    await expect.poll(() => page.locator('#invites-table tbody tr').count()).toBe(1);
+    await page.getByLabel('Status').selectOption('pending');
+    await expect.poll(() => page.locator('#invites-status').textContent()).toBe('No invites match.');
+    await closePage(page);
+
+    const phone = await stack.signIn(390);
+    await go(phone, 'Invites', 'Invites');
+    await phone.locator(`tr[data-invite-id="${id}"]`).waitFor();
+    await expectAccessible(phone, 'invites list on a phone');
+    await shoot(phone, 'console-invites-phone');
+    await go(phone, 'Send invite', 'Send an invite');
+    await shoot(phone, 'console-send-phone');
+    await closePage(phone);
+  });
+
+  it('withdraws and resends a selection', async () => {
+    const tag = `sel${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const created = await stack.api<{ invite: InviteView }>('POST', `/v1/orgs/${stack.org.orgId}/invites`, { email: `${tag}.${i}@example.test`, role: 'member' });
+      ids.push(created.body.invite.id);
+    }
+    const page = await stack.signIn();
+    await go(page, 'Invites', 'Invites');
+    await page.getByLabel('Search by email').fill(tag);
+    await expect.poll(() => page.locator('#invites-table tbody tr').count()).toBe(4);
+    await page.getByLabel(`Select ${tag}.0@example.test`).check();
+    await page.getByLabel(`Select ${tag}.1@example.test`).check();
+    expect(await page.locator('#selection-count').textContent()).toBe('2 selected');
+    await page.getByRole('button', { name: 'Withdraw selected' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Withdraw' }).click();
+    await expect.poll(() => page.locator('#action-status').textContent()).toBe('2 invites withdrawn.');
+    await page.getByLabel(`Select ${tag}.2@example.test`).check();
+    await page.getByRole('button', { name: 'Resend selected' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Resend' }).click();
+    await expect.poll(() => page.locator('#action-status').textContent()).toBe('1 invite sent again.');
+    const statuses = await Promise.all(ids.map(async (id) => (await stack.api<InviteView>('GET', `/v1/orgs/${stack.org.orgId}/invites/${id}`)).body));
+    expect(statuses.map((s) => s.status)).toEqual(['withdrawn', 'withdrawn', 'pending', 'pending']);
+    expect(statuses[2]!.tokenVersion).toBe(2);
+    await closePage(page);
+  });
+
+  it('uploads a 200-row CSV with 3 bad rows: preview, progress per chunk, 197 created and the 3 rows explained', async () => {
+    const tag = `csv${Date.now()}`;
+    const lines = ['email,role,phone,channels,message'];
+    for (let i = 0; i < 200; i++) {
+      if (i === 10) lines.push(`not-an-email,member,,,`);
+      else if (i === 77) lines.push(`${tag}.${i}@example.test,boss,,,`);
+      else if (i === 150) lines.push(`${tag}.${i}@example.test,member,12345,email;sms,`);
+      else lines.push(`${tag}.${i}@example.test,${i % 10 === 0 ? 'admin' : 'member'},,,"Hello, number ${i}"`);
+    }
+    const page = await stack.signIn();
+    await go(page, 'Bulk upload', 'Bulk upload');
+    await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+    await expect.poll(() => page.locator('#bulk-summary').textContent()).toBe(
+      '200 rows: 197 ready to send, 3 with problems (they will not be sent; fix them and upload them again).',
+    );
+    const flagged = page.locator('#bulk-preview-table tr.bad');
+    expect(await flagged.count()).toBe(3);
+    expect(await flagged.nth(0).textContent()).toContain('email is not a valid email address');
+    expect(await flagged.nth(1).textContent()).toContain('role must be owner, admin or member');
+    expect(await flagged.nth(2).textContent()).toContain('phone must be in international form');
+    await expectAccessible(page, 'bulk preview');
+    await shoot(page, 'console-bulk-preview-desktop');
+
+    // The bar's value when each chunk request leaves: it advances chunk by chunk.
+    const seen: number[] = [];
+    await page.route('**/invites/bulk', async (route) => {
+      seen.push(Number(await page.locator('#bulk-progress').getAttribute('value')));
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Send 197 invites' }).click();
+    await expect.poll(() => page.locator('#bulk-result-summary').textContent(), { timeout: 60_000 }).toBe('197 invites created, 3 rows not created.');
+    expect(seen).toEqual([0, 25, 50, 75, 100, 125, 150, 175]);
+    expect(await page.locator('#bulk-progress').getAttribute('value')).toBe('197');
+    expect(await page.locator('#bulk-progress-text').textContent()).toBe('197 of 197 rows sent');
+
+    const problems = await page.locator('#bulk-problems li').allTextContents();
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^Line 12 \(not-an-email\): Not sent: email is not a valid email address/);
+    expect(problems[1]).toMatch(new RegExp(`^Line 79 \\(${tag}\\.77@example\\.test\\): Not sent: role must be`));
+    expect(problems[2]).toMatch(new RegExp(`^Line 152 \\(${tag}\\.150@example\\.test\\): Not sent: phone must be`));
+    expect(await page.locator('#bulk-results-table tbody tr').count()).toBe(200);
+    await expectAccessible(page, 'bulk results');
+    await shoot(page, 'console-bulk-results-desktop');
+
+    const listed = await stack.api<InvitePage>('GET', `/v1/orgs/${stack.org.orgId}/invites?q=${tag}&limit=100`);
+    let total = listed.body.items.length;
+    let cursor = listed.body.nextCursor;
+    while (cursor) {
+      const next = await stack.api<InvitePage>('GET', `/v1/orgs/${stack.org.orgId}/invites?q=${tag}&limit=100&cursor=${cursor}`);
+      total += next.body.items.length;
+      cursor = next.body.nextCursor;
+    }
+    expect(total).toBe(197);
+    await closePage(page);
+  });
+
+  it('shows the bulk results on a phone', async () => {
+    const page = await stack.signIn(390);
+    await go(page, 'Bulk upload', 'Bulk upload');
+    const csv = ['email,role', `phone.${Date.now()}@example.test,member`, 'broken,member'].join('\n');
+    await page.getByLabel('CSV file').setInputFiles({ name: 'two.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Send 1 invite' }).click();
+    await expect.poll(() => page.locator('#bulk-result-summary').textContent()).toBe('1 invite created, 1 row not created.');
+    await expectAccessible(page, 'bulk results on a phone');
+    await shoot(page, 'console-bulk-results-phone');
+    await closePage(page);
+  });
+
+  it('pages through the invites with "load more", and lists members and the audit log', async () => {
+    const page = await stack.signIn();
+    await go(page, 'Invites', 'Invites');
+    await expect.poll(() => page.locator('#invites-table tbody tr').count()).toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => page.locator('#invites-table tbody tr').count()).toBe(100);
+    const ids = await page.locator('#invites-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-invite-id')));
+    expect(new Set(ids).size).toBe(100);
+
+    await go(page, 'Members', 'Members');
+    await expect.poll(() => page.locator('main tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('main tbody').textContent()).toContain(stack.org.ownerEmail);
+    await expectAccessible(page, 'members');
+    await shoot(page, 'console-members-desktop');
+    await go(page, 'Audit log', 'Audit log');
+    await expect.poll(() => page.locator('main tbody tr').count()).toBe(50);
+    expect(await page.locator('main tbody').textContent()).toContain('invite.created');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => page.locator('main tbody tr').count()).toBeGreaterThan(50);
+    await expectAccessible(page, 'audit log');
+    await shoot(page, 'console-audit-desktop');
+    await closePage(page);
+  });
+});
