@@ -108,3 +108,4 @@ export function markFailed(span: Span, message: string): void {
 }
 export * from './logger.ts';
 export * from './ops-server.ts';
+export * from './lifecycle.ts';

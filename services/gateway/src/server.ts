@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { startTelemetry } from '@invite/telemetry';
+import { startTelemetry, stopOnSignals } from '@invite/telemetry';
 import { buildGateway } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
 import { createGatewayDeps } from './deps.ts';
@@ -22,21 +22,10 @@ const deps = await createGatewayDeps(nc, config);
 const app = await buildGateway(deps);
 await app.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'gateway stopping');
-    const force = setTimeout(() => process.exit(1), 15_000).unref();
-    app
-      .close()
-      .then(() => nc.drain())
-      .then(() => telemetry.shutdown())
-      .then(() => {
-        clearTimeout(force);
-        process.exit(0);
-      })
-      .catch(() => process.exit(1));
-  });
-}
+stopOnSignals({
+  logger: app.log,
+  message: 'gateway stopping',
+  stop: () => app.close().then(() => nc.drain()),
+  forceAfterMs: 15_000,
+  telemetry,
+});

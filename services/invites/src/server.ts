@@ -1,5 +1,5 @@
 import { loadInvitesConfig } from './config.ts';
-import { createLogger, startOpsServer, startTelemetry } from '@invite/telemetry';
+import { createLogger, startOpsServer, startTelemetry, stopOnSignals } from '@invite/telemetry';
 import { startInvites } from './app.ts';
 
 /** The invites process: starts the service, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
@@ -20,22 +20,10 @@ const app = await startInvites(config, logger).catch((error: unknown) => {
 const ops = await startOpsServer({ port: config.INVITES_HTTP_PORT, registry: app.metrics.registry, ready: app.ready });
 logger.info({ port: ops.port, nats: config.NATS_URL, prefix: config.NATS_PREFIX || undefined }, 'invites ready');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'invites stopping');
-    const force = setTimeout(() => process.exit(1), 15_000).unref();
-    Promise.all([app.stop(), ops.close()])
-      .then(() => telemetry.shutdown())
-      .then(() => {
-        clearTimeout(force);
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'unclean shutdown');
-        process.exit(1);
-      });
-  });
-}
+stopOnSignals({
+  logger,
+  message: 'invites stopping',
+  stop: () => Promise.all([app.stop(), ops.close()]),
+  forceAfterMs: 15_000,
+  telemetry,
+});

@@ -1,5 +1,5 @@
 import { loadNotifierConfig } from './config.ts';
-import { createLogger, startOpsServer, startTelemetry } from '@invite/telemetry';
+import { createLogger, startOpsServer, startTelemetry, stopOnSignals } from '@invite/telemetry';
 import { startNotifier } from './app.ts';
 
 /** The notifier process: starts the consumer, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
@@ -24,23 +24,11 @@ const ops = await startOpsServer({ port: config.NOTIFIER_HTTP_PORT, registry: ap
 });
 logger.info({ port: ops.port, nats: config.NATS_URL, prefix: config.NATS_PREFIX || undefined }, 'notifier ready');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'notifier stopping: finishing the sends under way');
-    // Sends are bounded by NOTIFIER_SEND_TIMEOUT_MS; past that and a margin, give up waiting.
-    const force = setTimeout(() => process.exit(1), config.NOTIFIER_SEND_TIMEOUT_MS + 10_000).unref();
-    Promise.all([app.stop(), ops.close()])
-      .then(() => telemetry.shutdown())
-      .then(() => {
-        clearTimeout(force);
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'unclean shutdown');
-        process.exit(1);
-      });
-  });
-}
+stopOnSignals({
+  logger,
+  message: 'notifier stopping: finishing the sends under way',
+  stop: () => Promise.all([app.stop(), ops.close()]),
+  // Sends are bounded by NOTIFIER_SEND_TIMEOUT_MS; past that and a margin, give up waiting.
+  forceAfterMs: config.NOTIFIER_SEND_TIMEOUT_MS + 10_000,
+  telemetry,
+});
