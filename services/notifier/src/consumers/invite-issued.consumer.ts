@@ -1,7 +1,7 @@
 import { inSpan, SpanKind } from '@invite/telemetry';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
+import { InviteAcceptedEvent, InviteClosedEvent, InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
 import { retryDelayMs } from '../delivery/backoff.ts';
 import type { InviteDeliverer } from '../delivery/deliver-invite.ts';
 import type { Logger } from '@invite/telemetry';
@@ -90,9 +90,20 @@ export async function startInviteIssuedConsumer(deps: ConsumerDeps) {
       event = undefined;
     }
     const type = (event as { type?: unknown } | undefined)?.type;
+    if (matches(InviteClosedEvent, event) || matches(InviteAcceptedEvent, event)) {
+      // Nothing to send, but what is still queued for this invite must not go out.
+      try {
+        await deps.deliverer.closed(event.inviteId, event.type.slice('invite.'.length));
+        msg.ack();
+      } catch (error) {
+        logger.warn({ err: error, inviteId: event.inviteId }, 'could not record that an invite closed; retrying');
+        msg.nak(retryDelayMs(msg.info.deliveryCount, settings.backoffBaseMs, settings.backoffMaxMs));
+      }
+      return;
+    }
     if (type !== 'invite.created' && type !== 'invite.resent') {
-      // Another invite event (accepted, withdrawn, …) or garbage without a type: not ours.
-      if (type === undefined) logger.error({ subject: msg.subject, seq: msg.seq }, 'invite event without a type; dropped');
+      // Garbage, or a type this version does not know: not ours.
+      logger.error({ subject: msg.subject, seq: msg.seq, type }, 'invite event of no known type; dropped');
       msg.ack();
       return;
     }

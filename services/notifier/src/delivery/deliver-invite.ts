@@ -113,6 +113,15 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
       return null;
     }
 
+    // Accepted, declined, withdrawn or expired while the event waited (a retry, a rate-limit
+    // queue, a re-publish): the link would only lead to an error page.
+    const closedAs = await deps.ledger.closedAs(event.inviteId);
+    if (closedAs) {
+      metrics.deliveries.inc({ channel: channel.name, provider: channel.provider, outcome: 'skipped' });
+      await finish(event, channel, 'skipped', attempt, { error: `the invite was ${closedAs} before it was delivered` }, ctx);
+      return null;
+    }
+
     // Local work first: a token we cannot read or a link we cannot render will not get better.
     let link: string;
     try {
@@ -184,6 +193,10 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
       const delays = await Promise.all(channels.map((channel) => deliverOn(event, channel, ctx)));
       const pending = delays.filter((d): d is number => d !== null);
       return { retryInMs: pending.length ? Math.max(...pending) : null };
+    },
+    /** The invite closed: deliveries of it still waiting are skipped from now on. */
+    async closed(inviteId: string, status: string): Promise<void> {
+      await deps.ledger.markClosed(inviteId, status);
     },
   };
 }

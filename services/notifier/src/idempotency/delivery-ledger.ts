@@ -59,7 +59,14 @@ export interface DeliveryLedger {
   resetDead(key: string): Promise<boolean>;
   /** Keys recorded for an invite (all versions and channels). */
   keysOfInvite(inviteId: string): Promise<string[]>;
+  /** Records that an invite closed (accepted, declined, withdrawn, expired): what is still queued for it is not sent. */
+  markClosed(inviteId: string, status: string): Promise<void>;
+  /** How the invite closed, or null while it is open as far as the notifier has heard. */
+  closedAs(inviteId: string): Promise<string | null>;
 }
+
+/** Key of an invite's closure; outside the `<inviteId>.>` space of its deliveries. */
+const closureKey = (inviteId: string) => `closed.${inviteId}`;
 
 export function createDeliveryLedger(deps: { kv: KV; leaseMs: number; now?: () => number }): DeliveryLedger {
   const { kv, leaseMs } = deps;
@@ -127,6 +134,15 @@ export function createDeliveryLedger(deps: { kv: KV; leaseMs: number; now?: () =
         if (isConflict(error)) return false;
         throw error;
       }
+    },
+    async markClosed(inviteId, status) {
+      await kv.put(closureKey(inviteId), JSON.stringify({ status, at: new Date(now()).toISOString() }));
+    },
+    async closedAs(inviteId) {
+      const entry = await kv.get(closureKey(inviteId));
+      if (!entry || entry.operation !== 'PUT') return null;
+      const value = entry.json<{ status?: unknown }>();
+      return typeof value.status === 'string' ? value.status : 'closed';
     },
     async keysOfInvite(inviteId) {
       const keys: string[] = [];
