@@ -1,6 +1,15 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type pg from 'pg';
-import { hashToken, newInviteToken, uuidv7, type TokenCipher } from '@invite/contracts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { createInvitesClient, hashToken, natsNames, newInviteToken, uuidv7, type TokenCipher } from '@invite/contracts';
+import { createLogger } from '@invite/telemetry';
+import { startInvites } from '../../services/invites/src/app.ts';
+import { loadInvitesConfig } from '../../services/invites/src/config.ts';
+import { createOrg } from '../../services/invites/src/domain/org.commands.ts';
+import { createTestDatabase, testPrefix } from './database.ts';
 
 /**
  * Shared pieces of the benchmarks (`npm run bench`): load generation, percentiles,
@@ -159,4 +168,75 @@ export async function createInviteWithSql(raw: RawCreate, address: string): Prom
   } finally {
     c.release();
   }
+}
+
+/** The invites service in this process on a fresh database and NATS prefix, for a benchmark. */
+export async function startBenchInvites(label: string, overrides: Record<string, string> = {}) {
+  const db = await createTestDatabase(serverUrl(), label);
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+    NATS_PREFIX: testPrefix(label),
+    INVITES_HTTP_PORT: '0',
+    INVITE_RATE_PER_HOUR: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...overrides,
+  };
+  const config = loadInvitesConfig(env);
+  const names = natsNames(config.NATS_PREFIX);
+  const app = await startInvites(config, createLogger(`${label}-invites`, env.LOG_LEVEL));
+  const nc = await connect({ servers: config.NATS_URL, name: label });
+  const client = createInvitesClient(nc, names);
+  const sqlPool = new pg.Pool({ connectionString: db.url, max: config.DATABASE_POOL_MAX });
+  const password = 'correct horse battery staple';
+
+  return {
+    env,
+    config,
+    names,
+    app,
+    nc,
+    client,
+    sqlPool,
+    /** An org with a large seat limit whose owner accepted the bootstrap invite and signed in. */
+    async ownedOrg(name: string) {
+      const ownerEmail = `owner.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@bench.example.test`;
+      const operator = { domain: app.domain, em: app.domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' as const }, traceparent: undefined };
+      const org = await createOrg(operator, { name, seatLimit: 1_000_000, ownerEmail });
+      const accepted = await client.call('invite.accept', {
+        token: new URL(org.ownerInvite.acceptUrl).hash.replace(/^#token=/, ''),
+        name: 'Bench Owner',
+        username: `bench${Date.now()}`,
+        password,
+      });
+      const owner = await client.call('auth.login', { email: ownerEmail, password });
+      return { orgId: org.orgId, ownerId: accepted.user.id, accessToken: owner.accessToken };
+    },
+    /** Another org of `ownerId`, made with SQL (no invites, no events). */
+    async sqlOrg(name: string, ownerId: string): Promise<string> {
+      const orgId = uuidv7();
+      await sqlPool.query(`insert into orgs (id, name, plan, seat_limit) values ($1, $2, 'bench', 1000000)`, [orgId, name]);
+      await sqlPool.query(`insert into memberships (id, org_id, user_id, role) values ($1, $2, $3, 'owner')`, [uuidv7(), orgId, ownerId]);
+      return orgId;
+    },
+    async close() {
+      await app.stop().catch((error: unknown) => process.stderr.write(`[bench] stop failed: ${String(error)}\n`));
+      await sqlPool.end();
+      const jsm = await jetstreamManager(nc);
+      for (const info of await jsm.streams.list().next()) {
+        if (info.config.name.includes(env.NATS_PREFIX!)) await jsm.streams.delete(info.config.name).catch(() => {});
+      }
+      await nc.drain();
+      await db.drop();
+    },
+  };
+}
+
+/** Writes a benchmark's results to artifacts/bench/<name>.json and says where. */
+export async function writeResults(name: string, results: unknown): Promise<void> {
+  const root = new URL('../../', import.meta.url).pathname;
+  await mkdir(`${root}artifacts/bench`, { recursive: true });
+  await writeFile(`${root}artifacts/bench/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results written to artifacts/bench/${name}.json`);
 }

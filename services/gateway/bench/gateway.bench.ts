@@ -11,56 +11,23 @@
  *   (c) the same SQL transaction issued with `pg`.
  * Prints throughput, p50 and p99 and writes artifacts/bench/gateway.json.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
-import { connect } from '@nats-io/transport-node';
-import pg from 'pg';
-import { createInvitesClient, natsNames, uuidv7 } from '@invite/contracts';
-import { startInvites } from '../../invites/src/app.ts';
-import { loadInvitesConfig } from '../../invites/src/config.ts';
-import { createOrg } from '../../invites/src/domain/org.commands.ts';
-import { createLogger } from '@invite/telemetry';
 import { buildGateway } from '../src/app.ts';
 import { loadGatewayConfig } from '../src/config.ts';
 import { createGatewayDeps } from '../src/deps.ts';
-import { createInviteWithSql, pool, serverUrl } from '../../../tests/support/bench.ts';
-import { createTestDatabase, testPrefix } from '../../../tests/support/database.ts';
+import { createInviteWithSql, pool, startBenchInvites, writeResults } from '../../../tests/support/bench.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const N = Number(process.env.BENCH_CREATES ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const POOL = 20;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-const db = await createTestDatabase(serverUrl(), 'gwbench');
-const env: Record<string, string> = {
-  NODE_ENV: 'test',
-  DATABASE_URL: db.url,
-  DATABASE_POOL_MAX: String(POOL),
-  NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-  NATS_PREFIX: testPrefix('gwbench'),
-  INVITES_HTTP_PORT: '0',
-  INVITE_RATE_PER_HOUR: '0',
-  SERVICE_CONCURRENCY: '128',
-  RATE_LIMIT: 'off',
-  GATEWAY_PORT: '0',
-  LOG_LEVEL: 'warn',
-};
-const invitesConfig = loadInvitesConfig(env);
-const names = natsNames(invitesConfig.NATS_PREFIX);
-const invites = await startInvites(invitesConfig, createLogger('invites-bench', 'warn'));
-const nc = await connect({ servers: invitesConfig.NATS_URL, name: 'gateway-bench' });
-const client = createInvitesClient(nc, names);
-const gatewayConfig = loadGatewayConfig(env);
-const gateway = await buildGateway(await createGatewayDeps(nc, gatewayConfig), { logger: false });
+const bench = await startBenchInvites('gwbench', { DATABASE_POOL_MAX: String(POOL), SERVICE_CONCURRENCY: '128' });
+const { app: invites, client, names, nc, sqlPool } = bench;
+const gateway = await buildGateway(await createGatewayDeps(nc, loadGatewayConfig({ ...bench.env, RATE_LIMIT: 'off', GATEWAY_PORT: '0' })), { logger: false });
 await gateway.listen({ host: '127.0.0.1', port: 0 });
 const port = (gateway.server.address() as AddressInfo).port;
-const sqlPool = new pg.Pool({ connectionString: db.url, max: POOL });
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 const email = (kind: string, i: number) => `${kind}.${i}.${Math.random().toString(36).slice(2, 8)}@bench.example.test`;
 
@@ -80,26 +47,10 @@ function post(path: string, body: unknown, token: string): Promise<number> {
 }
 
 try {
-  const password = 'correct horse battery staple';
-  const ownerEmail = email('owner', 0);
-  const operator = { domain: invites.domain, em: invites.domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' as const }, traceparent: undefined };
-  const http = await createOrg(operator, { name: 'Bench HTTP', seatLimit: 1_000_000, ownerEmail });
-  const accepted = await client.call('invite.accept', {
-    token: new URL(http.ownerInvite.acceptUrl).hash.replace(/^#token=/, ''),
-    name: 'Bench Owner',
-    username: `bench${Date.now()}`,
-    password,
-  });
-  const owner = await client.call('auth.login', { email: ownerEmail, password });
-  const ownerId = accepted.user.id;
-  async function sqlOrg(name: string): Promise<string> {
-    const id = uuidv7();
-    await sqlPool.query(`insert into orgs (id, name, plan, seat_limit) values ($1, $2, 'bench', 1000000)`, [id, name]);
-    await sqlPool.query(`insert into memberships (id, org_id, user_id, role) values ($1, $2, $3, 'owner')`, [uuidv7(), id, ownerId]);
-    return id;
-  }
-  const natsOrg = await sqlOrg('Bench NATS');
-  const sqlOrgId = await sqlOrg('Bench SQL');
+  const http = await bench.ownedOrg('Bench HTTP');
+  const owner = http;
+  const natsOrg = await bench.sqlOrg('Bench NATS', http.ownerId);
+  const sqlOrgId = await bench.sqlOrg('Bench SQL', http.ownerId);
 
   // Warm every path up before measuring.
   for (let i = 0; i < 20; i++) await post(`/v1/orgs/${http.orgId}/invites`, { email: email('warm-http', i), role: 'member' }, owner.accessToken);
@@ -113,7 +64,7 @@ try {
   log(`(c) ${N} SQL transactions with pg, ${CONNECTIONS} in flight, pool ${POOL}`);
   const viaSql = await pool(N, CONNECTIONS, (i) =>
     createInviteWithSql(
-      { sqlPool, cipher: invites.domain.cipher, orgId: sqlOrgId, inviterId: ownerId, subject: names.inviteEvent('created'), expiryHours: 48 },
+      { sqlPool, cipher: invites.domain.cipher, orgId: sqlOrgId, inviterId: http.ownerId, subject: names.inviteEvent('created'), expiryHours: 48 },
       email('sql', i),
     ),
   );
@@ -133,20 +84,9 @@ try {
       '',
     ].join('\n'),
   );
-  await mkdir(`${root}artifacts/bench`, { recursive: true });
-  await writeFile(`${root}artifacts/bench/gateway.json`, `${JSON.stringify(results, null, 2)}\n`);
-  console.log('results written to artifacts/bench/gateway.json');
+  await writeResults('gateway', results);
 } finally {
   agent.destroy();
   await gateway.close();
-  await invites.stop();
-  await sqlPool.end();
-  const jsm = await jetstreamManager(nc);
-  for (const stream of [names.inviteStream, names.notificationStream]) await jsm.streams.delete(stream).catch(() => {});
-  const kvm = new Kvm(nc);
-  for (const bucket of ['gateway_rate_limits', 'gateway_idempotency']) {
-    await kvm.open(`${env.NATS_PREFIX}_${bucket}`).then((kv) => kv.destroy()).catch(() => {});
-  }
-  await nc.drain();
-  await db.drop();
+  await bench.close();
 }

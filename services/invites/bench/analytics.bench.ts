@@ -13,53 +13,19 @@
  * Prints p50/p99 and writes artifacts/bench/analytics.json; drops the database and the
  * streams at the end.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
-import pg from 'pg';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { createInvitesClient, natsNames } from '@invite/contracts';
-import { createLogger } from '@invite/telemetry';
-import { startInvites } from '../src/app.ts';
-import { loadInvitesConfig } from '../src/config.ts';
-import { createOrg } from '../src/domain/org.commands.ts';
-import { createTestDatabase, testPrefix } from '../../../tests/support/database.ts';
-import { sample, serverUrl } from '../../../tests/support/bench.ts';
+import { sample, startBenchInvites, writeResults } from '../../../tests/support/bench.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ROWS = Number(process.env.BENCH_ANALYTICS_ROWS ?? 100_000);
 const SAMPLES = Number(process.env.BENCH_ANALYTICS_SAMPLES ?? 200);
 const DAYS = 90;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-const db = await createTestDatabase(serverUrl(), 'benchanalytics');
-const config = loadInvitesConfig({
-  NODE_ENV: 'test',
-  DATABASE_URL: db.url,
-  NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-  NATS_PREFIX: testPrefix('benchanalytics'),
-  INVITES_HTTP_PORT: '0',
-  INVITE_RATE_PER_HOUR: '0',
-});
-const names = natsNames(config.NATS_PREFIX);
-const app = await startInvites(config, createLogger('invites-bench', process.env.LOG_LEVEL ?? 'warn'));
-const nc = await connect({ servers: config.NATS_URL, name: 'analytics-bench' });
-const client = createInvitesClient(nc, names);
-const sqlPool = new pg.Pool({ connectionString: db.url, max: 4 });
+const bench = await startBenchInvites('benchanalytics', { DATABASE_POOL_MAX: '4' });
+const { client, sqlPool } = bench;
 
 try {
-  const password = 'correct horse battery staple';
-  const ownerEmail = `owner.${Date.now()}@bench.example.test`;
-  const operator = { domain: app.domain, em: app.domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' as const }, traceparent: undefined };
-  const org = await createOrg(operator, { name: 'Bench Analytics', seatLimit: 1_000_000, ownerEmail });
-  await client.call('invite.accept', {
-    token: new URL(org.ownerInvite.acceptUrl).hash.replace(/^#token=/, ''),
-    name: 'Bench Owner',
-    username: `bench${Date.now()}`,
-    password,
-  });
-  const owner = await client.call('auth.login', { email: ownerEmail, password });
+  const org = await bench.ownedOrg('Bench Analytics');
+  const owner = org;
 
   log(`seeding ${ROWS} invites over ${DAYS} days`);
   const seedStarted = performance.now();
@@ -114,15 +80,7 @@ try {
       '',
     ].join('\n'),
   );
-  const out = `${root}artifacts/bench/analytics.json`;
-  await mkdir(`${root}artifacts/bench`, { recursive: true });
-  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results written to ${out.slice(root.length)}`);
+  await writeResults('analytics', results);
 } finally {
-  await app.stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
-  await sqlPool.end();
-  const jsm = await jetstreamManager(nc);
-  for (const stream of [names.inviteStream, names.notificationStream]) await jsm.streams.delete(stream).catch(() => {});
-  await nc.drain();
-  await db.drop();
+  await bench.close();
 }

@@ -13,22 +13,9 @@
  * Prints a table and writes artifacts/bench/invites.json; drops the database and the
  * streams at the end.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
-import pg from 'pg';
-import { createInvitesClient, natsNames, uuidv7, type InvitesClient } from '@invite/contracts';
-import { startInvites } from '../src/app.ts';
-import { loadInvitesConfig } from '../src/config.ts';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { encodeCursor } from '../src/domain/cursor.ts';
-import { createOrg } from '../src/domain/org.commands.ts';
-import { createLogger } from '@invite/telemetry';
-import { createTestDatabase, testPrefix } from '../../../tests/support/database.ts';
-import { createInviteWithSql, pool, sample, serverUrl } from '../../../tests/support/bench.ts';
+import { createInviteWithSql, pool, sample, startBenchInvites, writeResults } from '../../../tests/support/bench.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const SEED = Number(process.env.BENCH_LIST_ROWS ?? 100_000);
@@ -39,46 +26,16 @@ const POOL = 20;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-const db = await createTestDatabase(serverUrl(), 'bench');
-const env: Record<string, string> = {
-  NODE_ENV: 'test',
-  DATABASE_URL: db.url,
-  DATABASE_POOL_MAX: String(POOL),
-  NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-  NATS_PREFIX: testPrefix('bench'),
-  INVITES_HTTP_PORT: '0',
-  INVITE_RATE_PER_HOUR: '0',
-};
-const config = loadInvitesConfig(env);
-const names = natsNames(config.NATS_PREFIX);
-const app = await startInvites(config, createLogger('invites-bench', process.env.LOG_LEVEL ?? 'warn'));
-const nc = await connect({ servers: config.NATS_URL, name: 'invites-bench' });
-const client: InvitesClient = createInvitesClient(nc, names);
-const sqlPool = new pg.Pool({ connectionString: db.url, max: POOL });
+const bench = await startBenchInvites('bench', { DATABASE_POOL_MAX: String(POOL) });
+const { app, client, config, names, sqlPool } = bench;
 const email = (kind: string, i: number) => `${kind}.${i}.${Math.random().toString(36).slice(2, 8)}@bench.example.test`;
 
 try {
   // An org with a large seat limit, its owner signed in.
-  const password = 'correct horse battery staple';
-  const ownerEmail = email('owner', 0);
-  const operator = { domain: app.domain, em: app.domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' as const }, traceparent: undefined };
-  const orgA = await createOrg(operator, { name: 'Bench A', seatLimit: 1_000_000, ownerEmail });
-  const accepted = await client.call('invite.accept', {
-    token: new URL(orgA.ownerInvite.acceptUrl).hash.replace(/^#token=/, ''),
-    name: 'Bench Owner',
-    username: `bench${Date.now()}`,
-    password,
-  });
-  const owner = await client.call('auth.login', { email: ownerEmail, password });
-  const ownerId = accepted.user.id;
-
-  /** Another org of the same owner, made with SQL (no invites, no events). */
-  async function sqlOrg(name: string): Promise<string> {
-    const id = uuidv7();
-    await sqlPool.query(`insert into orgs (id, name, plan, seat_limit) values ($1, $2, 'bench', 1000000)`, [id, name]);
-    await sqlPool.query(`insert into memberships (id, org_id, user_id, role) values ($1, $2, $3, 'owner')`, [uuidv7(), id, ownerId]);
-    return id;
-  }
+  const orgA = await bench.ownedOrg('Bench A');
+  const owner = orgA;
+  const ownerId = orgA.ownerId;
+  const sqlOrg = (name: string) => bench.sqlOrg(name, ownerId);
 
   // (a) invite.create through NATS.
   log(`(a) ${CREATES} invite.create through NATS, concurrency ${CONCURRENCY}`);
@@ -168,15 +125,7 @@ try {
     '',
   ];
   console.log(lines.join('\n'));
-  const out = `${root}artifacts/bench/invites.json`;
-  await mkdir(`${root}artifacts/bench`, { recursive: true });
-  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results written to ${out.slice(root.length)}`);
+  await writeResults('invites', results);
 } finally {
-  await app.stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
-  await sqlPool.end();
-  const jsm = await jetstreamManager(nc);
-  for (const stream of [names.inviteStream, names.notificationStream]) await jsm.streams.delete(stream).catch(() => {});
-  await nc.drain();
-  await db.drop();
+  await bench.close();
 }
