@@ -15,7 +15,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
@@ -23,6 +22,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { SMTPServer } from 'smtp-server';
 import { createTokenCipher, developmentSecrets, ensureStreams, natsNames, newInviteToken } from '@invite/contracts';
 import { destroyStores } from '../src/stores.ts';
+import { percentile, writeResults } from '../../../tests/support/bench.ts';
+import { testPrefix } from '../../../tests/support/database.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const DRAIN = Number(process.env.BENCH_DRAIN ?? 3000);
@@ -32,7 +33,7 @@ const CONCURRENCY = process.env.BENCH_NOTIFIER_CONCURRENCY ?? '32';
 const SMTP_CONNECTIONS = process.env.BENCH_SMTP_CONNECTIONS ?? '5';
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-const prefix = `bench_notifier_${randomUUID().slice(0, 6)}`;
+const prefix = testPrefix('benchnotifier');
 const natsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const names = natsNames(prefix);
 const cipher = createTokenCipher(developmentSecrets.TOKEN_ENCRYPTION_KEY);
@@ -99,7 +100,6 @@ async function until(check: () => boolean, timeoutMs: number, what: string) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 function startNotifierProcess() {
   return spawn(process.execPath, ['services/notifier/src/server.ts'], {
@@ -191,10 +191,7 @@ try {
     '',
   ];
   console.log(lines.join('\n'));
-  const out = `${root}artifacts/bench/notifier.json`;
-  await mkdir(`${root}artifacts/bench`, { recursive: true });
-  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results written to ${out.slice(root.length)}`);
+  await writeResults('notifier', results);
 } finally {
   if (child && !childExited) {
     const exited = new Promise((resolve) => child!.once('exit', resolve));
