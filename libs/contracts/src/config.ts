@@ -1,6 +1,12 @@
-import type { Static, TObject } from 'typebox';
+import { Type, type Static, type TObject } from 'typebox';
 import { Value } from 'typebox/value';
 import { fieldErrors } from './validation.ts';
+
+/** LOG_LEVEL, the same for every service: pino's levels. */
+export const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+  default: 'info',
+  description: 'Lowest level logged: fatal, error, warn, info, debug, trace or silent',
+});
 
 /**
  * Reads configuration from the environment once at boot: fills defaults, converts
@@ -23,7 +29,7 @@ export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
 
 /**
  * Development-only key material, so that `npm start` works with no setup. Every
- * service refuses it when NODE_ENV=production (see `requireProductionSecrets`).
+ * service refuses it when NODE_ENV=production (see `resolveSecrets`).
  */
 export const developmentSecrets = {
   JWT_PRIVATE_KEY:

@@ -75,7 +75,7 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      // The API answers JSON only: nothing may load. /docs and /invite set their own policies.
+      // The API answers JSON only: nothing may load. /docs, /invite and /console set their own policies.
       useDefaults: false,
       directives: {
         defaultSrc: ["'none'"],

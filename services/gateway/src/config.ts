@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { loadConfig, resolveSecrets } from '@invite/contracts';
+import { LogLevel, loadConfig, resolveSecrets } from '@invite/contracts';
 
 const Int = (defaultValue: number, minimum: number, maximum: number, description: string) =>
   Type.Integer({ default: defaultValue, minimum, maximum, description });
@@ -23,7 +23,7 @@ export const GatewayEnv = Type.Object({
   SSE_MAX_STREAMS: Int(1000, 1, 1_000_000, 'Live event streams (GET /v1/orgs/:orgId/events) one process serves at once; then 503'),
   SSE_HEARTBEAT_MS: Int(15_000, 100, 300_000, 'Comment line sent on an idle event stream so proxies keep it open'),
   SSE_RECHECK_MS: Int(60_000, 100, 3_600_000, "How often an open event stream re-checks the caller's access; the stream ends when it is gone"),
-  LOG_LEVEL: Type.String({ default: 'info' }),
+  LOG_LEVEL: LogLevel,
 });
 
 export type GatewayConfig = Static<typeof GatewayEnv> & { JWT_PUBLIC_KEY: string };

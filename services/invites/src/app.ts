@@ -69,7 +69,7 @@ export async function startInvites(config: InvitesConfig, logger: Logger): Promi
     retentionHours: config.OUTBOX_RETENTION_HOURS,
   });
   if (config.OUTBOX_RELAY === 'on') relay.start();
-  const sweeper = createExpirySweeper(domain, logger, metrics, config.EXPIRY_SWEEP_MS);
+  const sweeper = createExpirySweeper(domain, logger, config.EXPIRY_SWEEP_MS);
   sweeper.start();
   const reconciler = createDeliveryReconciler(domain, logger, metrics, {
     intervalMs: config.RECONCILE_INTERVAL_MS,

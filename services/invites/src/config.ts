@@ -1,11 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { loadConfig, resolveSecrets } from '@invite/contracts';
+import { LogLevel, loadConfig, resolveSecrets } from '@invite/contracts';
 
 const Int = (defaultValue: number, minimum: number, maximum: number, description: string) =>
   Type.Integer({ default: defaultValue, minimum, maximum, description });
 
 export const InvitesEnv = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
+  LOG_LEVEL: LogLevel,
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/invites', pattern: '^postgres(ql)?://' }),
   DATABASE_POOL_MAX: Int(10, 1, 200, 'PostgreSQL connections per process'),
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),

@@ -57,7 +57,6 @@ export function createMetrics() {
     help: 'Failed attempts of the relay to publish a batch',
     registers: [registry],
   });
-  const expired = new Counter({ name: 'invites_expired_by_sweeper_total', help: 'Invites the sweeper expired', registers: [registry] });
   const reconciled = new Counter({
     name: 'invites_deliveries_republished_total',
     help: 'Deliveries re-published by the reconciler because no result arrived in time',
@@ -71,7 +70,7 @@ export function createMetrics() {
   });
   for (const channel of ['email', 'sms']) for (const outcome of ['sent', 'failed', 'dead', 'skipped', 'stale']) deliveryResults.inc({ channel, outcome }, 0);
   const business = createBusinessCounters(registry);
-  return { registry, business, operationDuration, outboxPublished, outboxPending, outboxLag, outboxPublishErrors, expired, reconciled, deliveryResults };
+  return { registry, business, operationDuration, outboxPublished, outboxPending, outboxLag, outboxPublishErrors, reconciled, deliveryResults };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -4,14 +4,14 @@ import { startInvites } from './app.ts';
 
 /** The invites process: starts the service, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
 const telemetry = startTelemetry('invites');
-const logger = createLogger('invites');
 let config;
 try {
   config = loadInvitesConfig();
 } catch (error) {
-  logger.fatal((error as Error).message);
+  process.stderr.write(`${(error as Error).message}\n`);
   process.exit(78);
 }
+const logger = createLogger('invites', config.LOG_LEVEL);
 
 const app = await startInvites(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'invites could not start');

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { loadConfig, resolveSecrets } from '@invite/contracts';
+import { LogLevel, loadConfig, resolveSecrets } from '@invite/contracts';
 
 const Int = (defaultValue: number, minimum: number, maximum: number, description: string) =>
   Type.Integer({ default: defaultValue, minimum, maximum, description });
@@ -9,7 +9,7 @@ const Optional = (description: string, pattern?: string) =>
 
 export const NotifierEnv = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
-  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOG_LEVEL: LogLevel,
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
   NATS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9_]*$' }),
   STREAM_REPLICAS: Type.Integer({ default: 1, minimum: 1, maximum: 5, description: 'Replicas of the streams and KV buckets this service creates (3 in a NATS cluster)' }),

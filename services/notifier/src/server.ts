@@ -4,14 +4,14 @@ import { startNotifier } from './app.ts';
 
 /** The notifier process: starts the consumer, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
 const telemetry = startTelemetry('notifier');
-const logger = createLogger('notifier');
 let config;
 try {
   config = loadNotifierConfig();
 } catch (error) {
-  logger.fatal((error as Error).message);
+  process.stderr.write(`${(error as Error).message}\n`);
   process.exit(78);
 }
+const logger = createLogger('notifier', config.LOG_LEVEL);
 
 const app = await startNotifier(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'notifier could not start');

@@ -152,10 +152,8 @@ export function createApi(onSignedOut: (reason: string) => void) {
 /** A problem in words for a person. */
 export function explain(error: unknown): string {
   if (error instanceof ApiError) {
-    const { code, detail, retryAfter } = error.problem;
-    if (code === 'RATE_LIMITED' || code === 'RESEND_COOLDOWN') return `${detail}${retryAfter && !/\d+ s\b/.test(detail) ? ` (try again in ${retryAfter} s)` : ''}`;
-    if (code === 'FORBIDDEN') return 'You are not allowed to do this in this organisation.';
-    return detail;
+    // The server's details are written for people, and say when to retry and which role is needed.
+    return error.problem.detail;
   }
   return 'Something went wrong. Try again.';
 }

@@ -1,6 +1,6 @@
 // Analytics of the invites created in a period: the funnel, the rates, per role, per
 // channel and per day, drawn as inline SVG with the numbers in tables beside.
-import { ApiError, explain } from '../lib/api.ts';
+import { explain } from '../lib/api.ts';
 import { dailyChart, funnelChart, groupChart } from '../lib/charts.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
 import { cell, debounce, h, replace, table } from '../lib/dom.ts';
@@ -90,7 +90,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     } catch (error) {
       if (mine !== ticket) return;
       status.className = 'error';
-      status.textContent = error instanceof ApiError && error.status === 404 && /No route/.test(error.problem.detail) ? 'Analytics are not available on this server yet.' : explain(error);
+      status.textContent = explain(error);
       output.replaceChildren();
     }
   };

@@ -82,10 +82,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     } catch (error) {
       if (ticket !== previewTicket || gone) return;
       previewStatus.className = 'error';
-      previewStatus.textContent =
-        error instanceof ApiError && error.status === 404 && error.problem.code === 'NOT_FOUND' && /No route/.test(error.problem.detail)
-          ? 'The preview is not available on this server yet.'
-          : `No preview: ${explain(error)}`;
+      previewStatus.textContent = `No preview: ${explain(error)}`;
     }
   };
   const schedulePreview = debounce(() => void renderPreview(), 400);
@@ -189,8 +186,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     })
     .catch((error: unknown) => {
       loading.className = 'notice';
-      loading.textContent =
-        error instanceof ApiError && error.status === 404 ? 'Organisation settings are not available on this server yet; you can try a template in the preview.' : explain(error);
+      loading.textContent = explain(error);
       save.disabled = true;
     })
     .finally(() => {

@@ -36,13 +36,16 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams:
   const wildcard = names.inviteEvents.replace(/invites\.events\.>$/, '*.events.>');
 
   function dispatch(subject: string, data: () => unknown) {
-    if (!families.some((f) => subject.startsWith(f))) return;
+    if (listeners.size === 0 || !families.some((f) => subject.startsWith(f))) return;
     let value: unknown;
     try {
       value = data();
     } catch {
       return;
     }
+    // Only events of an org someone watches here are validated and mapped.
+    const orgId = (value as { orgId?: unknown } | null)?.orgId;
+    if (typeof orgId !== 'string' || !listeners.has(orgId)) return;
     const event = toConsoleEvent(value);
     if (!event) return;
     for (const listener of listeners.get(event.orgId)?.keys() ?? []) listener(event);
@@ -76,6 +79,11 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams:
           return () => {
             ofOrg.delete(listener);
             if (ofOrg.size === 0 && listeners.get(orgId) === ofOrg) listeners.delete(orgId);
+            // Nobody left to tell: stop receiving every event of the platform.
+            if (listeners.size === 0) {
+              subscription?.unsubscribe();
+              subscription = undefined;
+            }
             release();
           };
         },

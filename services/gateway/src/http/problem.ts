@@ -58,7 +58,7 @@ function asDomainError(error: unknown): DomainError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new DomainError('PAYLOAD_TOO_LARGE', { detail: 'The request body is larger than this endpoint accepts' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new DomainError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json' });
+      return new DomainError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json (bulk uploads also take text/csv)' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new DomainError('VALIDATION_FAILED', { detail: 'The body is empty; send a JSON object' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

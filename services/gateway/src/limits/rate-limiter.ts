@@ -32,8 +32,7 @@ export async function createKvRateLimiter(nc: NatsConnection, bucket: string, ma
       const now = Date.now();
       const window = Math.floor(now / windowMs);
       const id = createHash('sha256').update(key).digest('base64url');
-      const current = await increment(kv, `${rule}.${window}.${id}`);
-      const previous = await read(kv, `${rule}.${window - 1}.${id}`);
+      const [current, previous] = await Promise.all([increment(kv, `${rule}.${window}.${id}`), read(kv, `${rule}.${window - 1}.${id}`)]);
       const elapsed = (now % windowMs) / windowMs;
       const estimate = previous * (1 - elapsed) + current;
       if (estimate <= limit) return { allowed: true, limit, remaining: Math.max(0, Math.floor(limit - estimate)), retryAfter: 0 };

@@ -13,7 +13,6 @@ const messages = {
   SEAT_LIMIT_REACHED: 'The organisation has no seat left. Ask an administrator to free one, then try again.',
   ALREADY_MEMBER: 'You are already a member of this organisation.',
   INVALID_CREDENTIALS: 'The password is wrong.',
-  RATE_LIMITED: 'Too many attempts. Wait a few minutes, then try again.',
 };
 
 function setStatus(text, isError = false) {

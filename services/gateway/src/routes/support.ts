@@ -116,8 +116,8 @@ export async function idempotent(
     await claim.complete(response);
     return response;
   } catch (error) {
-    // A client error is an answer too: the same request would get it again.
-    if (error instanceof DomainError && error.status < 500 && error.code !== 'RATE_LIMITED') {
+    // A client error is the answer to this request for good, unless it says when to retry.
+    if (error instanceof DomainError && error.status < 500 && error.retryAfter === undefined) {
       await claim.complete({ status: error.status, body: toProblem(error).body });
     } else {
       await claim.release();

@@ -5,12 +5,14 @@ import { entities } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261125010000 } from './migrations/Migration20261125010000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
+import { Migration20261202000000 } from './migrations/Migration20261202000000.ts';
 
 /** Migrations in the order they apply; a new one is appended here and committed. */
 export const migrations = [
   { name: 'Migration20261125000000', class: Migration20261125000000 },
   { name: 'Migration20261125010000', class: Migration20261125010000 },
   { name: 'Migration20261201000000', class: Migration20261201000000 },
+  { name: 'Migration20261202000000', class: Migration20261202000000 },
 ];
 
 export interface OrmOptions {

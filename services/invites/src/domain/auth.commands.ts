@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   DomainError,
+  hashToken,
   signAccessToken,
   uuidv7,
   verifyAccessToken,
@@ -20,9 +21,6 @@ export function toUserView(user: User): UserView {
   return { id: user.id, email: user.email, username: user.username, name: user.name };
 }
 
-function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /**
  * Starts a session for `user` in the caller's transaction: a refresh token of a new
@@ -31,7 +29,7 @@ function hashRefreshToken(token: string): string {
 export function issueTokens(ctx: Context, user: User, family = uuidv7()): TokenPair {
   const refreshToken = randomBytes(32).toString('base64url');
   ctx.em.create(RefreshToken, {
-    hash: hashRefreshToken(refreshToken),
+    hash: hashToken(refreshToken),
     userId: user.id,
     family,
     expiresAt: new Date(Date.now() + ctx.domain.config.REFRESH_TOKEN_TTL_DAYS * day),
@@ -57,7 +55,7 @@ export function login(ctx: Context, request: LoginRequest): Promise<TokenPair> {
  * already-rotated token means it leaked: the whole family is revoked.
  */
 export async function refresh(ctx: Context, refreshToken: string): Promise<TokenPair> {
-  const hash = hashRefreshToken(refreshToken);
+  const hash = hashToken(refreshToken);
   const outcome = await inTransaction(ctx, async (tx) => {
     const stored = await tx.em.findOne(RefreshToken, { hash });
     if (!stored) return { error: new DomainError('INVALID_REFRESH_TOKEN') } as const;

@@ -10,9 +10,19 @@ export function recordAudit(ctx: Context, orgId: string, action: string, target:
   ctx.em.create(AuditEntry, { orgId, actor: actorLabel(ctx.actor), action, target, data });
 }
 
-/** Queues an event in the outbox; the relay publishes it after commit. */
-export function enqueueEvent(ctx: Context, type: InviteEventType, event: InviteEvent): void {
+const subjectOf: Record<InviteEvent['type'], InviteEventType> = {
+  'invite.created': 'created',
+  'invite.resent': 'resent',
+  'invite.accepted': 'accepted',
+  'invite.declined': 'declined',
+  'invite.withdrawn': 'withdrawn',
+  'invite.expired': 'expired',
+};
+
+/** Queues an event in the outbox, on the subject of its type; the relay publishes it after commit. */
+export function enqueueEvent(ctx: Context, event: InviteEvent): void {
   const checked = parse(InviteEvent, event, 'The event');
+  const type = subjectOf[checked.type];
   const headers: Record<string, string> = {};
   if (ctx.traceparent) headers.traceparent = ctx.traceparent;
   ctx.em.create(OutboxMessage, {

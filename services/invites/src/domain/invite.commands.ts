@@ -19,7 +19,8 @@ import { assertMayGrant, requireRole } from './authorization.ts';
 import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
 import { actorLabel, afterCommit, inTransaction, type Context } from './context.ts';
 import { expireOverdue } from './invite.expiry.ts';
-import { acceptUrl, toInviteView } from './invite.view.ts';
+import { toInviteView } from './invite.view.ts';
+import { acceptLink } from '@invite/templates';
 import { openQuota, type Quota } from './quota.ts';
 import { lockSeats, seatLimitReached, seatsAvailable, type SeatState } from './seats.ts';
 import { loadOrgSettings, templateOf } from './settings.commands.ts';
@@ -135,10 +136,9 @@ function insertOne(ctx: Context, batch: Batch, row: NewInvite): InviteWithLink {
   recordAudit(ctx, orgId, 'invite.created', `invite:${id}`, { email, role: row.role, channels, expiresAt: expiresAt.toISOString() });
   enqueueEvent(
     ctx,
-    'created',
     issuedEvent(invite, { orgName: seats.orgName, inviterName: inviter.name, type: 'invite.created', sealedToken, now, template: batch.template }),
   );
-  return { invite: toInviteView(invite), acceptUrl: acceptUrl(ctx.domain.config.APP_BASE_URL, token) };
+  return { invite: toInviteView(invite), acceptUrl: acceptLink(ctx.domain.config.APP_BASE_URL, token) };
 }
 
 function resolveChannels(row: NewInvite): Channel[] {
@@ -295,14 +295,13 @@ export function resendInvite(ctx: Context, orgId: string, inviteId: string): Pro
         [`${channel}LastError`]: null,
         [`${channel}SentAt`]: null,
         [`${channel}ProviderId`]: null,
-        [`${channel}Version`]: version,
         [`${channel}UpdatedAt`]: now,
       });
     }
     recordAudit(tx, orgId, 'invite.resent', `invite:${invite.id}`, { tokenVersion: version, expiresAt: invite.expiresAt.toISOString() });
     const template = templateOf(await loadOrgSettings(tx, orgId));
-    enqueueEvent(tx, 'resent', issuedEvent(invite, { orgName: seats.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template }));
-    return { invite: toInviteView(invite), acceptUrl: acceptUrl(tx.domain.config.APP_BASE_URL, token) };
+    enqueueEvent(tx, issuedEvent(invite, { orgName: seats.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template }));
+    return { invite: toInviteView(invite), acceptUrl: acceptLink(tx.domain.config.APP_BASE_URL, token) };
   });
 }
 
@@ -315,7 +314,7 @@ export function withdrawInvite(ctx: Context, orgId: string, inviteId: string): P
     const now = new Date();
     Object.assign(invite, { status: 'withdrawn', withdrawnAt: now, sealedToken: null });
     recordAudit(tx, orgId, 'invite.withdrawn', `invite:${invite.id}`, { email: invite.email });
-    enqueueEvent(tx, 'withdrawn', {
+    enqueueEvent(tx, {
       ...eventBase(orgId, invite.id, now),
       type: 'invite.withdrawn',
       actor: actorLabel(tx.actor),

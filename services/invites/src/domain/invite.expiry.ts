@@ -33,7 +33,7 @@ export async function expireOverdue(
   const system: Context = { ...ctx, actor: { kind: 'system', name: 'expiry' } };
   for (const row of rows) {
     recordAudit(system, row.org_id, 'invite.expired', `invite:${row.id}`, { email: row.email });
-    enqueueEvent(system, 'expired', { ...eventBase(row.org_id, row.id, now), type: 'invite.expired', actor: actorLabel(system.actor) });
+    enqueueEvent(system, { ...eventBase(row.org_id, row.id, now), type: 'invite.expired', actor: actorLabel(system.actor) });
   }
   if (rows.length > 0) afterCommit(ctx, () => ctx.domain.counters.expired(rows.length));
   return rows.length;

@@ -36,7 +36,3 @@ function channelView(
 ): ChannelDelivery {
   return { status, attempts, lastError: lastError ?? null, sentAt: iso(sentAt), providerMessageId: providerMessageId ?? null };
 }
-
-export function acceptUrl(baseUrl: string, token: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/invite#token=${token}`;
-}

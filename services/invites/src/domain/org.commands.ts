@@ -14,7 +14,7 @@ import { recordAudit } from './changes.ts';
 import { inTransaction, type Context } from './context.ts';
 import { decodeCursor, keyset, pageOf } from './cursor.ts';
 import { createOwnerInvite } from './invite.commands.ts';
-import { lockSeats, seatsAvailable } from './seats.ts';
+import { countSeats, seatsAvailable } from './seats.ts';
 import { toUserView } from './auth.commands.ts';
 
 /**
@@ -53,12 +53,10 @@ export async function listMembers(ctx: Context, request: OrgPageRequest): Promis
 }
 
 /** `org.usage`: seats of the plan, taken by members and pending invites. */
-export function usage(ctx: Context, orgId: string): Promise<UsageView> {
-  return inTransaction(ctx, async (tx) => {
-    await requireRole(tx, orgId, 'admin');
-    const seats = await lockSeats(tx, orgId);
-    return { seatLimit: seats.seatLimit, members: seats.members, pendingInvites: seats.pendingInvites, available: seatsAvailable(seats) };
-  });
+export async function usage(ctx: Context, orgId: string): Promise<UsageView> {
+  await requireRole(ctx, orgId, 'admin');
+  const seats = await countSeats(ctx, orgId);
+  return { seatLimit: seats.seatLimit, members: seats.members, pendingInvites: seats.pendingInvites, available: seatsAvailable(seats) };
 }
 
 /** `org.audit`: the organisation's audit log, newest first. */

@@ -24,12 +24,17 @@ export async function lockSeats(ctx: Context, orgId: string): Promise<SeatState>
   // memberships) takes for its foreign key. With FOR UPDATE, a withdraw, decline or
   // expiry holding an invite row and inserting its audit entry deadlocked with an accept
   // holding the org row and updating that invite.
-  const org = await ctx.em.execute<{ name: string; seat_limit: number }[]>(
-    `select name, seat_limit from orgs where id = ? for no key update`,
-    [orgId],
-  );
-  const locked = org[0];
-  if (!locked) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
+  return countSeats(ctx, orgId, 'for no key update');
+}
+
+/**
+ * The org's seats as committed now, without a lock: for reading (org.usage), so a
+ * dashboard never waits behind a bulk import. Decisions use `lockSeats`.
+ */
+export async function countSeats(ctx: Context, orgId: string, lock = ''): Promise<SeatState> {
+  const org = await ctx.em.execute<{ name: string; seat_limit: number }[]>(`select name, seat_limit from orgs where id = ? ${lock}`, [orgId]);
+  const found = org[0];
+  if (!found) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
   const counts = await ctx.em.execute<{ members: number; pending: number }[]>(
     `select (select count(*)::int from memberships m where m.org_id = ?) as members,
             (select count(*)::int from invites i
@@ -37,7 +42,7 @@ export async function lockSeats(ctx: Context, orgId: string): Promise<SeatState>
     [orgId, orgId],
   );
   const state = counts[0]!;
-  return { orgName: locked.name, seatLimit: locked.seat_limit, members: state.members, pendingInvites: state.pending };
+  return { orgName: found.name, seatLimit: found.seat_limit, members: state.members, pendingInvites: state.pending };
 }
 
 export function seatsAvailable(state: SeatState): number {

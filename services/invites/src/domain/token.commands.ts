@@ -134,7 +134,7 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
       const actorCtx: Context = { ...tx, actor: { kind: 'user', userId: user.id, sessionId: undefined } };
       recordAudit(actorCtx, invite.orgId, 'invite.accepted', `invite:${invite.id}`, { userId: user.id, role: invite.role, newAccount });
       recordAudit(actorCtx, invite.orgId, 'member.added', `user:${user.id}`, { role: invite.role, inviteId: invite.id });
-      enqueueEvent(actorCtx, 'accepted', { ...eventBase(invite.orgId, invite.id, now), type: 'invite.accepted', userId: user.id, role: invite.role, newAccount });
+      enqueueEvent(actorCtx, { ...eventBase(invite.orgId, invite.id, now), type: 'invite.accepted', userId: user.id, role: invite.role, newAccount });
       const secondsToAccept = (now.getTime() - invite.createdAt.getTime()) / 1000;
       afterCommit(tx, () => tx.domain.counters.accepted(secondsToAccept));
       const session = issueTokens(tx, user);
@@ -166,7 +166,7 @@ export function declineInvite(ctx: Context, token: string): Promise<DeclineInvit
     const invite = await consume(tx, preview, tokenHash, { status: 'declined', declinedAt: now });
     const invitee: Context = { ...tx, actor: { kind: 'anonymous' } };
     recordAudit(invitee, invite.orgId, 'invite.declined', `invite:${invite.id}`, { email: invite.email });
-    enqueueEvent(invitee, 'declined', { ...eventBase(invite.orgId, invite.id, now), type: 'invite.declined', actor: 'invitee' });
+    enqueueEvent(invitee, { ...eventBase(invite.orgId, invite.id, now), type: 'invite.declined', actor: 'invitee' });
     return { inviteId: invite.id, status: 'declined' };
   });
 }

@@ -58,7 +58,7 @@ export function createDeliveryReconciler(
           redelivery: true,
           template: templates.get(invite.orgId),
         });
-        enqueueEvent(ctx, type === 'invite.created' ? 'created' : 'resent', { ...event, channels: stale });
+        enqueueEvent(ctx, { ...event, channels: stale });
       }
       return invites.length;
     });

@@ -2,14 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inTransaction, type Context, type Domain } from '../domain/context.ts';
 import { expireOverdue } from '../domain/invite.expiry.ts';
 import type { Logger } from '@invite/telemetry';
-import type { Metrics } from '../metrics.ts';
 import { every, type Periodic } from './periodic.ts';
 
 /**
  * Moves overdue pending invites to `expired` in batches, each with its audit entry and
  * `invites.events.expired`. Safe on several replicas: rows are claimed with SKIP LOCKED.
  */
-export function createExpirySweeper(domain: Domain, logger: Logger, metrics: Metrics, intervalMs: number): Periodic & { sweep(): Promise<number> } {
+export function createExpirySweeper(domain: Domain, logger: Logger, intervalMs: number): Periodic & { sweep(): Promise<number> } {
   async function sweep(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -19,10 +18,7 @@ export function createExpirySweeper(domain: Domain, logger: Logger, metrics: Met
       total += expired;
       if (expired < 500) break;
     }
-    if (total > 0) {
-      metrics.expired.inc(total);
-      logger.info({ expired: total }, 'expiry: invites expired');
-    }
+    if (total > 0) logger.info({ expired: total }, 'expiry: invites expired');
     return total;
   }
   return { ...every(intervalMs, sweep, logger, 'expiry sweep'), sweep };

@@ -7,6 +7,9 @@ import type { InviteDeliverer } from '../delivery/deliver-invite.ts';
 import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 
+/** Invite events that close an invite: nothing to send, but queued sends of it are skipped. */
+const closedTypes = new Set(['invite.declined', 'invite.withdrawn', 'invite.expired']);
+
 export interface ConsumerSettings {
   ackWaitMs: number;
   maxAttempts: number;
@@ -14,11 +17,11 @@ export interface ConsumerSettings {
 }
 
 /**
- * The durable `notifier` consumer on INVITES. A 2.9 server takes one filter subject,
- * and the notifier needs two event types (created, resent): it filters on every
- * invite event and acknowledges the other types at once. One consumer keeps one
- * delivery count per event and one place to look at lag; the other types are a
- * small share of the stream, and a later "withdrawn: cancel pending sends" needs them.
+ * The durable `notifier` consumer on INVITES, filtered on every invite event (a 2.9
+ * server takes one filter subject): created and resent are delivered; accepted,
+ * declined, withdrawn and expired record the invite's closure, so that what is still
+ * queued for it is skipped rather than sent. One consumer keeps one delivery count per
+ * event and one place to look at lag.
  *
  * max_deliver leaves a few deliveries beyond NOTIFIER_MAX_ATTEMPTS: an attempt lost
  * to a crash (no ack, no nak) still ends in a dead letter rather than in silence.
@@ -90,7 +93,8 @@ export async function startInviteIssuedConsumer(deps: ConsumerDeps) {
       event = undefined;
     }
     const type = (event as { type?: unknown } | undefined)?.type;
-    if (matches(InviteClosedEvent, event) || matches(InviteAcceptedEvent, event)) {
+    const closing = type === 'invite.accepted' ? InviteAcceptedEvent : typeof type === 'string' && closedTypes.has(type) ? InviteClosedEvent : undefined;
+    if (closing && matches(closing, event)) {
       // Nothing to send, but what is still queued for this invite must not go out.
       try {
         await deps.deliverer.closed(event.inviteId, event.type.slice('invite.'.length));

@@ -181,7 +181,7 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
       const delay = retryDelayMs(attempt, policy.backoffBaseMs, policy.backoffMaxMs);
       await deps.ledger.settle(key, { state: error.kind === 'ambiguous' ? 'unknown' : 'failed', attempt, provider: channel.provider, error: error.message });
       metrics.deliveries.inc({ channel: channel.name, provider: channel.provider, outcome: 'failed' });
-      logger.info({ inviteId: event.inviteId, channel: channel.name, attempt, kind: error.kind, error: error.message, retryInMs: delay }, 'delivery failed; will retry');
+      logger.info({ inviteId: event.inviteId, channel: channel.name, attempt, kind: error.kind, providerCode: error.providerCode, error: error.message, retryInMs: delay }, 'delivery failed; will retry');
       await finish(event, channel, 'failed', attempt, { error: `${error.message} (next attempt in ${(delay / 1000).toFixed(3)} s)` }, ctx);
       return delay;
     }
