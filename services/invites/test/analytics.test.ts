@@ -123,7 +123,8 @@ let rows: Seed[];
 beforeAll(async () => {
   t = await startTestInvites('analytics');
   org = await orgWithOwner(t, 10_000, 'Analytics A');
-  other = await orgWithOwner(t, 10, 'Analytics B');
+  // Seats for every seeded pending invite: the database refuses more pending invites than seats.
+  other = await orgWithOwner(t, 1000, 'Analytics B');
   rows = seeds(400, 42);
   await insert(org.orgId, rows);
   // Another organisation's invites in the same days must not count.

@@ -35,7 +35,7 @@ describe('the per-organisation invite quota', () => {
     );
     expect(reply.results.map((r) => r.status)).toEqual(['created', 'created', 'failed', 'failed']);
     expect(reply.results[2]).toMatchObject({ code: 'RATE_LIMITED' });
-    const rows = await t.sql<{ created: number }>(`select created from invite_quota where org_id = ?`, [org.orgId]);
+    const rows = await t.sql<{ created: number }>(`select quota_used as created from orgs where id = ?`, [org.orgId]);
     expect(rows[0]?.created).toBe(3);
   });
 });

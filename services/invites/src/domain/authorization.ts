@@ -15,11 +15,16 @@ export function requireUser(ctx: Context): string {
 export async function requireRole(ctx: Context, orgId: string, minimum: Role): Promise<Membership> {
   const userId = requireUser(ctx);
   const membership = await ctx.em.findOne(Membership, { orgId, userId });
-  if (!membership) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
-  if (roleRank[membership.role] < roleRank[minimum]) {
-    throw new DomainError('FORBIDDEN', { detail: `This needs the ${minimum} role or higher; you are ${membership.role}` });
+  assertRole(membership?.role, minimum);
+  return membership!;
+}
+
+/** A role read by the caller's own query: none (not a member) → NOT_FOUND, too low → FORBIDDEN. */
+export function assertRole(role: Role | undefined, minimum: Role): void {
+  if (!role) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
+  if (roleRank[role] < roleRank[minimum]) {
+    throw new DomainError('FORBIDDEN', { detail: `This needs the ${minimum} role or higher; you are ${role}` });
   }
-  return membership;
 }
 
 /** Nobody grants a role above their own. */

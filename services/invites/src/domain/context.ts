@@ -82,3 +82,12 @@ export async function inTransaction<T>(ctx: Context, work: (tx: Context) => Prom
 export function afterCommit(ctx: Context, task: () => void): void {
   ctx.afterCommit?.(task);
 }
+
+/**
+ * Runs `task` once the work just done is committed: after the transaction when inside
+ * `inTransaction`, now when that work was a statement of its own (committed already).
+ */
+export function whenCommitted(ctx: Context, task: () => void): void {
+  if (ctx.afterCommit) ctx.afterCommit(task);
+  else task();
+}

@@ -14,131 +14,118 @@ import {
   type InviteWithLink,
   type Role,
 } from '@invite/contracts';
-import { Invite, User } from '../db/entities.ts';
-import { assertMayGrant, requireRole } from './authorization.ts';
-import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
-import { actorLabel, afterCommit, inTransaction, type Context } from './context.ts';
-import { expireOverdue } from './invite.expiry.ts';
-import { toInviteView } from './invite.view.ts';
 import { acceptLink } from '@invite/templates';
-import { openQuota, type Quota } from './quota.ts';
-import { lockSeats, seatLimitReached, seatsAvailable, type SeatState } from './seats.ts';
-import { loadOrgSettings, templateOf } from './settings.commands.ts';
+import { Invite } from '../db/entities.ts';
+import { assertMayGrant, assertRole, requireRole, requireUser } from './authorization.ts';
+import { auditColumns, auditRecordset, auditRow, enqueueEvent, eventBase, outboxColumns, outboxRecordset, outboxRow, recordAudit } from './changes.ts';
+import { actorLabel, afterCommit, inTransaction, whenCommitted, type Context } from './context.ts';
+import { expireOverdue } from './invite.expiry.ts';
+import { insertInvites, type InviteDraft } from './invite.insert.ts';
+import { toInviteView, type InviteFields } from './invite.view.ts';
+import { countSeats, overdueCount, refusalOf, seatColumns, seatLimitReached, seatsAvailable, type Refusal } from './seats.ts';
+import { settingsColumns, settingsFromRow, templateOf, type SettingsRow } from './settings.commands.ts';
 
 const hour = 3_600_000;
 
-/** Who sends the invites of one command. */
+/** Who sends the invites of one command, and what their events carry about the org. */
 interface Inviter {
   userId: string | null;
   name: string | null;
   role: Role;
-}
-
-type RowOutcome = { ok: true; value: InviteWithLink } | { ok: false; error: DomainError };
-
-/** What every row of one command shares: the locked seats, the quota, the inviter, the org's settings. */
-interface Batch {
-  orgId: string;
-  seats: SeatState;
-  quota: Quota;
-  inviter: Inviter;
-  members: Set<string>;
-  pending: Set<string>;
+  orgName: string;
   defaultLocale: string;
   template: EmailTemplate | undefined;
 }
 
 /**
- * Creates invites for rows already validated against NewInvite, in the caller's
- * transaction, with the org row locked: per row an authorisation check, the
- * duplicate and membership checks, a seat, the invite, its audit entry and its event.
+ * The caller as an inviter of `orgId` (admin or owner), with the org's name and
+ * settings: one query, before any lock, since none of it decides a seat.
  */
-async function insertInvites(ctx: Context, orgId: string, inviter: Inviter, rows: NewInvite[]): Promise<RowOutcome[]> {
-  const seats = await lockSeats(ctx, orgId);
-  const quota = await openQuota(ctx, orgId);
-  const emails = [...new Set(rows.map((r) => r.email.toLowerCase()))];
-  // An overdue invite that the sweeper has not reached yet must not block a new one.
-  await expireOverdue(ctx, { orgId, emails });
-  const members = new Set(
-    (
-      await ctx.em.execute<{ email: string }[]>(
-        `select u.email from memberships m join users u on u.id = m.user_id where m.org_id = ? and u.email in (?)`,
-        [orgId, emails],
-      )
-    ).map((r) => r.email),
+async function inviterOf(ctx: Context, orgId: string): Promise<Inviter> {
+  const userId = requireUser(ctx);
+  const [row] = await ctx.em.execute<(SettingsRow & { role: Role; user_name: string; org_name: string })[]>(
+    `select m.role, u.name as user_name, o.name as org_name, ${settingsColumns}
+       from memberships m join users u on u.id = m.user_id join orgs o on o.id = m.org_id
+       left join org_settings s on s.org_id = m.org_id
+      where m.org_id = ? and m.user_id = ?`,
+    [orgId, userId],
   );
-  const pending = new Set(
-    (
-      await ctx.em.execute<{ email: string }[]>(
-        `select email from invites where org_id = ? and status = 'pending' and email in (?)`,
-        [orgId, emails],
-      )
-    ).map((r) => r.email),
-  );
-
-  const settings = await loadOrgSettings(ctx, orgId);
-  const batch: Batch = { orgId, seats, quota, inviter, members, pending, defaultLocale: settings.defaultLocale, template: templateOf(settings) };
-
-  const outcomes: RowOutcome[] = [];
-  for (const row of rows) {
-    try {
-      outcomes.push({ ok: true, value: insertOne(ctx, batch, row) });
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      outcomes.push({ ok: false, error });
-    }
-  }
-  await quota.save();
-  const created = outcomes.filter((o) => o.ok).length;
-  if (created > 0) afterCommit(ctx, () => ctx.domain.counters.created(created));
-  return outcomes;
+  assertRole(row?.role, 'admin');
+  const settings = settingsFromRow(row);
+  return { userId, name: row!.user_name, role: row!.role, orgName: row!.org_name, defaultLocale: settings.defaultLocale, template: templateOf(settings) };
 }
 
-function insertOne(ctx: Context, batch: Batch, row: NewInvite): InviteWithLink {
-  const { orgId, seats, quota, inviter, members, pending } = batch;
-  const email = row.email.toLowerCase();
+/** Refuses a row on its own terms (role, channels) before anything is written. */
+function checkRow(inviter: Inviter, row: NewInvite): Channel[] {
   assertMayGrant(inviter.role, row.role);
-  const channels = resolveChannels(row);
-  if (members.has(email)) throw new DomainError('ALREADY_MEMBER', { detail: `${email} is already a member` });
-  if (pending.has(email)) {
-    throw new DomainError('INVITE_ALREADY_PENDING', { detail: `${email} already has a pending invite; resend it instead` });
-  }
-  if (seatsAvailable(seats) < 1) throw seatLimitReached(seats);
-  quota.take();
+  return resolveChannels(row);
+}
 
+/** A new invite, its link, audit entry and `invite.created` event, not yet written. */
+function draftInvite(ctx: Context, orgId: string, inviter: Inviter, row: NewInvite, channels: Channel[]): { draft: InviteDraft; invite: InviteFields; acceptUrl: string } {
   const now = new Date();
   const id = uuidv7();
   const token = newInviteToken();
   const sealedToken = ctx.domain.cipher.encrypt(token, id);
+  const email = row.email.toLowerCase();
   const expiresAt = new Date(now.getTime() + (row.expiresInHours ?? ctx.domain.config.INVITE_DEFAULT_EXPIRY_HOURS) * hour);
-  const invite = ctx.em.create(Invite, {
+  const invite: InviteFields = {
     id,
     orgId,
     email,
     phone: row.phone ?? null,
     role: row.role,
-    tokenHash: hashToken(token),
-    sealedToken,
+    status: 'pending',
+    tokenVersion: 1,
     expiresAt,
     invitedBy: inviter.userId,
     channels,
-    locale: row.locale ?? batch.defaultLocale,
+    locale: row.locale ?? inviter.defaultLocale,
     message: row.message ?? null,
     createdAt: now,
     sentAt: now,
+    acceptedAt: null,
+    declinedAt: null,
+    withdrawnAt: null,
+    expiredAt: null,
+    acceptedUserId: null,
     emailStatus: channels.includes('email') ? 'queued' : 'skipped',
+    emailAttempts: 0,
+    emailLastError: null,
+    emailSentAt: null,
+    emailProviderId: null,
     smsStatus: channels.includes('sms') ? 'queued' : 'skipped',
-    emailUpdatedAt: now,
-    smsUpdatedAt: now,
-  });
-  seats.pendingInvites += 1;
-  pending.add(email);
-  recordAudit(ctx, orgId, 'invite.created', `invite:${id}`, { email, role: row.role, channels, expiresAt: expiresAt.toISOString() });
-  enqueueEvent(
-    ctx,
-    issuedEvent(invite, { orgName: seats.orgName, inviterName: inviter.name, type: 'invite.created', sealedToken, now, template: batch.template }),
-  );
-  return { invite: toInviteView(invite), acceptUrl: acceptLink(ctx.domain.config.APP_BASE_URL, token) };
+    smsAttempts: 0,
+    smsLastError: null,
+    smsSentAt: null,
+    smsProviderId: null,
+  };
+  const draft: InviteDraft = {
+    row: {
+      id,
+      org_id: orgId,
+      email,
+      phone: invite.phone ?? null,
+      role: invite.role,
+      token_hash: hashToken(token),
+      sealed_token: sealedToken,
+      expires_at: expiresAt.toISOString(),
+      invited_by: inviter.userId,
+      channels,
+      locale: invite.locale,
+      message: invite.message ?? null,
+      created_at: now.toISOString(),
+      email_status: invite.emailStatus as 'queued' | 'skipped',
+      sms_status: invite.smsStatus as 'queued' | 'skipped',
+    },
+    audit: auditRow(ctx, orgId, 'invite.created', `invite:${id}`, { email, role: row.role, channels, expiresAt: expiresAt.toISOString() }, now),
+    event: outboxRow(
+      ctx,
+      issuedEvent(invite, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.created', sealedToken, now, template: inviter.template }),
+      now,
+    ),
+  };
+  return { draft, invite, acceptUrl: acceptLink(ctx.domain.config.APP_BASE_URL, token) };
 }
 
 function resolveChannels(row: NewInvite): Channel[] {
@@ -150,6 +137,66 @@ function resolveChannels(row: NewInvite): Channel[] {
     });
   }
   return [...channels];
+}
+
+function alreadyMember(email: string): DomainError {
+  return new DomainError('ALREADY_MEMBER', { detail: `${email} is already a member` });
+}
+
+function alreadyPending(email: string): DomainError {
+  return new DomainError('INVITE_ALREADY_PENDING', { detail: `${email} already has a pending invite; resend it instead` });
+}
+
+async function quotaExhausted(ctx: Context): Promise<DomainError> {
+  const limit = ctx.domain.config.INVITE_RATE_PER_HOUR;
+  const [row] = await ctx.em.execute<{ retry_after: number }[]>(
+    `select ceil(extract(epoch from date_trunc('hour', now()) + interval '1 hour' - now()))::int as retry_after`,
+  );
+  const retryAfter = Math.max(1, row?.retry_after ?? 1);
+  return new DomainError('RATE_LIMITED', {
+    detail: `This organisation has created ${limit} invites this hour, its limit; try again in ${retryAfter} s`,
+    retryAfter,
+  });
+}
+
+/** The error a refused write stands for, worded from the org's state now. */
+async function refusalError(ctx: Context, orgId: string, refusal: Refusal, email: string): Promise<DomainError> {
+  switch (refusal) {
+    case 'orgs_seat_limit':
+      return seatLimitReached(await countSeats(ctx, orgId));
+    case 'invites_not_member':
+      return alreadyMember(email);
+    case 'orgs_hourly_quota':
+      return quotaExhausted(ctx);
+  }
+}
+
+/**
+ * Writes one invite in one statement (see insertInvites). The common case is that
+ * statement alone; refusals are worded after it failed, without any lock held.
+ */
+async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: NewInvite): Promise<InviteWithLink> {
+  const channels = checkRow(inviter, row);
+  const email = row.email.toLowerCase();
+  for (let attempt = 0; ; attempt += 1) {
+    const { draft, invite, acceptUrl } = draftInvite(ctx, orgId, inviter, row, channels);
+    let refusal: Refusal | undefined;
+    try {
+      const created = await insertInvites(ctx, orgId, [draft]);
+      if (created.has(invite.id)) {
+        whenCommitted(ctx, () => ctx.domain.counters.created(1));
+        return { invite: toInviteView(invite), acceptUrl };
+      }
+    } catch (error) {
+      refusal = refusalOf(error);
+      if (!refusal) throw error;
+    }
+    if (refusal) throw await refusalError(ctx, orgId, refusal, email);
+    // A pending invite holds the address; if it is overdue (the sweeper has not reached
+    // it yet), it must not block a new one.
+    if (attempt === 0 && (await inTransaction(ctx, (tx) => expireOverdue(tx, { orgId, emails: [email] }))) > 0) continue;
+    throw alreadyPending(email);
+  }
 }
 
 export interface IssuedEventFields {
@@ -165,7 +212,7 @@ export interface IssuedEventFields {
 }
 
 /** The `invites.events.created|resent` event of an invite's current link. */
-export function issuedEvent(invite: Invite, fields: IssuedEventFields) {
+export function issuedEvent(invite: InviteFields, fields: IssuedEventFields) {
   const { orgName, inviterName, type, sealedToken, now, redelivery = false, template } = fields;
   return {
     ...eventBase(invite.orgId, invite.id, now),
@@ -186,66 +233,126 @@ export function issuedEvent(invite: Invite, fields: IssuedEventFields) {
   };
 }
 
-async function inviterOf(ctx: Context, orgId: string): Promise<Inviter> {
-  const membership = await requireRole(ctx, orgId, 'admin');
-  const user = await ctx.em.findOneOrFail(User, { id: membership.userId });
-  return { userId: user.id, name: user.name, role: membership.role };
-}
-
 /** `invite.create`: one invite; its link is in the reply and nowhere else in plaintext. */
-export function createInvite(ctx: Context, orgId: string, row: NewInvite): Promise<InviteWithLink> {
-  return inTransaction(ctx, async (tx) => {
-    const inviter = await inviterOf(tx, orgId);
-    const [outcome] = await insertInvites(tx, orgId, inviter, [row]);
-    if (!outcome!.ok) throw outcome!.error;
-    return outcome!.value;
-  });
+export async function createInvite(ctx: Context, orgId: string, row: NewInvite): Promise<InviteWithLink> {
+  return createOne(ctx, orgId, await inviterOf(ctx, orgId), row);
 }
 
-/** Creates the bootstrap owner invite of a new org (no inviter). */
-export async function createOwnerInvite(ctx: Context, orgId: string, email: string): Promise<InviteWithLink> {
-  const [outcome] = await insertInvites(ctx, orgId, { userId: null, name: null, role: 'owner' }, [{ email, role: 'owner' }]);
-  if (!outcome!.ok) throw outcome!.error;
-  return outcome!.value;
+/** Creates the bootstrap owner invite of a new org (no inviter), in the caller's transaction. */
+export function createOwnerInvite(ctx: Context, orgId: string, orgName: string, email: string): Promise<InviteWithLink> {
+  const inviter: Inviter = { userId: null, name: null, role: 'owner', orgName, defaultLocale: 'en', template: undefined };
+  return createOne(ctx, orgId, inviter, { email, role: 'owner' });
+}
+
+/** What a bulk upload needs to decide each row: who is a member, who has a pending invite, seats and quota left. */
+interface BulkState {
+  members: Set<string>;
+  pending: Set<string>;
+  seatsLeft: number;
+  quotaLeft: number;
+}
+
+async function bulkState(ctx: Context, orgId: string, emails: string[]): Promise<BulkState> {
+  const [row] = await ctx.em.execute<
+    { members: string[]; pending_emails: string[]; seat_limit: number; members_count: number; pending: number; overdue: number; quota_used: number }[]
+  >(
+    `select ${seatColumns},
+            array(select u.email from memberships m join users u on u.id = m.user_id where m.org_id = o.id and lower(u.email) in (?)) as members,
+            array(select i.email from invites i where i.org_id = o.id and i.status = 'pending' and lower(i.email) in (?)) as pending_emails,
+            ${overdueCount} as overdue,
+            case when o.quota_window = date_trunc('hour', now()) then o.quota_used else 0 end as quota_used
+       from orgs o where o.id = ?`,
+    [emails, emails, orgId],
+  );
+  if (!row) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
+  const limit = ctx.domain.config.INVITE_RATE_PER_HOUR;
+  return {
+    members: new Set(row.members),
+    pending: new Set(row.pending_emails),
+    seatsLeft: row.seat_limit - row.members_count - row.pending + row.overdue,
+    quotaLeft: limit > 0 ? limit - row.quota_used : Infinity,
+  };
 }
 
 /**
- * `invite.bulk`: up to 1000 rows, each validated and created or refused on its own;
- * one transaction, so the seat count covers the whole batch.
+ * `invite.bulk`: up to 1000 rows, each validated and created or refused on its own,
+ * all written by one statement. The rows are decided from a read without any lock;
+ * should a concurrent command take the last seats (or quota) in between, the database
+ * refuses the statement and the whole upload is decided again.
  */
-export function bulkCreateInvites(ctx: Context, orgId: string, rows: unknown[]): Promise<BulkInviteReply> {
-  return inTransaction(ctx, async (tx) => {
-    const inviter = await inviterOf(tx, orgId);
-    const results: BulkRowResult[] = new Array(rows.length);
-    const valid: { index: number; row: NewInvite }[] = [];
-    const seen = new Set<string>();
-    rows.forEach((raw, index) => {
-      const email = typeof raw === 'object' && raw && typeof (raw as { email?: unknown }).email === 'string' ? (raw as { email: string }).email : null;
-      const errors = fieldErrors(NewInvite, raw);
-      if (errors.length > 0) {
-        const first = errors[0]!;
-        results[index] = { row: index, status: 'failed', email, code: 'VALIDATION_FAILED', detail: `${first.path} ${first.message}`, errors };
-        return;
-      }
-      const row = raw as NewInvite;
-      const key = row.email.toLowerCase();
-      if (seen.has(key)) {
-        results[index] = { row: index, status: 'failed', email, code: 'DUPLICATE_ROW', detail: `${key} appears earlier in this upload` };
-        return;
-      }
-      seen.add(key);
-      valid.push({ index, row });
-    });
-    const outcomes = valid.length ? await insertInvites(tx, orgId, inviter, valid.map((v) => v.row)) : [];
-    outcomes.forEach((outcome, i) => {
-      const { index, row } = valid[i]!;
-      results[index] = outcome.ok
-        ? { row: index, status: 'created', email: row.email, invite: outcome.value.invite, acceptUrl: outcome.value.acceptUrl }
-        : { row: index, status: 'failed', email: row.email, code: outcome.error.code, detail: outcome.error.detail };
-    });
-    const created = results.filter((r) => r.status === 'created').length;
-    return { created, failed: results.length - created, results };
+export async function bulkCreateInvites(ctx: Context, orgId: string, rows: unknown[]): Promise<BulkInviteReply> {
+  const inviter = await inviterOf(ctx, orgId);
+  const results: BulkRowResult[] = new Array(rows.length);
+  const valid: { index: number; row: NewInvite; channels: Channel[] }[] = [];
+  const seen = new Set<string>();
+  rows.forEach((raw, index) => {
+    const email = typeof raw === 'object' && raw && typeof (raw as { email?: unknown }).email === 'string' ? (raw as { email: string }).email : null;
+    const errors = fieldErrors(NewInvite, raw);
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      results[index] = { row: index, status: 'failed', email, code: 'VALIDATION_FAILED', detail: `${first.path} ${first.message}`, errors };
+      return;
+    }
+    const row = raw as NewInvite;
+    const key = row.email.toLowerCase();
+    if (seen.has(key)) {
+      results[index] = { row: index, status: 'failed', email, code: 'DUPLICATE_ROW', detail: `${key} appears earlier in this upload` };
+      return;
+    }
+    seen.add(key);
+    try {
+      valid.push({ index, row, channels: checkRow(inviter, row) });
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      results[index] = { row: index, status: 'failed', email: row.email, code: error.code, detail: error.detail };
+    }
   });
+
+  const emails = valid.map((v) => v.row.email.toLowerCase());
+  for (let attempt = 1; valid.length > 0; attempt += 1) {
+    try {
+      const created = await inTransaction(ctx, async (tx) => {
+        // An overdue invite that the sweeper has not reached yet must not block a new one.
+        await expireOverdue(tx, { orgId, emails });
+        const state = await bulkState(tx, orgId, emails);
+        let { seatsLeft, quotaLeft } = state;
+        let noSeat: DomainError | undefined;
+        let noQuota: DomainError | undefined;
+        const drafts: { index: number; email: string; value: InviteWithLink; draft: InviteDraft }[] = [];
+        for (const { index, row, channels } of valid) {
+          const email = row.email.toLowerCase();
+          let refused: DomainError | undefined;
+          if (state.members.has(email)) refused = alreadyMember(email);
+          else if (state.pending.has(email)) refused = alreadyPending(email);
+          else if (seatsLeft < 1) refused = noSeat ??= seatLimitReached(await countSeats(tx, orgId));
+          else if (quotaLeft < 1) refused = noQuota ??= await quotaExhausted(tx);
+          if (refused) {
+            results[index] = { row: index, status: 'failed', email: row.email, code: refused.code, detail: refused.detail };
+            continue;
+          }
+          seatsLeft -= 1;
+          quotaLeft -= 1;
+          const { draft, invite, acceptUrl } = draftInvite(tx, orgId, inviter, row, channels);
+          drafts.push({ index, email: row.email, draft, value: { invite: toInviteView(invite), acceptUrl } });
+        }
+        const inserted = drafts.length ? await insertInvites(tx, orgId, drafts.map((d) => d.draft)) : new Set<string>();
+        for (const { index, email, draft, value } of drafts) {
+          results[index] = inserted.has(draft.row.id)
+            ? { row: index, status: 'created', email, invite: value.invite, acceptUrl: value.acceptUrl }
+            : // Another command created one for this address since the read.
+              { row: index, status: 'failed', email, code: 'INVITE_ALREADY_PENDING', detail: alreadyPending(draft.row.email).detail };
+        }
+        return inserted.size;
+      });
+      if (created > 0) ctx.domain.counters.created(created);
+      break;
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal || attempt >= 5) throw refusal ? await refusalError(ctx, orgId, refusal, '') : error;
+    }
+  }
+  const created = results.filter((r) => r.status === 'created').length;
+  return { created, failed: results.length - created, results };
 }
 
 async function lockInvite(ctx: Context, orgId: string, inviteId: string): Promise<Invite> {
@@ -254,18 +361,23 @@ async function lockInvite(ctx: Context, orgId: string, inviteId: string): Promis
   return ctx.em.findOneOrFail(Invite, { id: inviteId }, { refresh: true });
 }
 
-function notPending(invite: Invite): DomainError {
+function notPending(invite: Pick<Invite, 'status'>): DomainError {
   return new DomainError('INVITE_NOT_PENDING', { detail: `The invite is ${invite.status}; only pending invites can change` });
 }
 
 /** `invite.resend`: a new token (the old one dies), expiry renewed, delivery queued again. */
-export function resendInvite(ctx: Context, orgId: string, inviteId: string): Promise<InviteWithLink> {
+export async function resendInvite(ctx: Context, orgId: string, inviteId: string): Promise<InviteWithLink> {
+  const inviter = await inviterOf(ctx, orgId);
   return inTransaction(ctx, async (tx) => {
-    const inviter = await inviterOf(tx, orgId);
-    // The org row before the invite row, in the same order as accept: the reverse order
-    // deadlocked a resend with a concurrent accept of the same invite.
-    const seats = await lockSeats(tx, orgId);
-    const invite = await lockInvite(tx, orgId, inviteId);
+    // The org row before the invite row, in the order accept takes them: the reverse
+    // order deadlocked a resend with a concurrent accept of the same invite.
+    const [row] = await tx.em.execute<Record<string, unknown>[]>(
+      `with o as (select id from orgs where id = ? for no key update)
+       select i.* from o join invites i on i.org_id = o.id and i.id = ? for update of i`,
+      [orgId, inviteId],
+    );
+    if (!row) throw new DomainError('NOT_FOUND', { detail: 'No such invite' });
+    const invite = tx.em.map(Invite, row);
     if (invite.status !== 'pending') throw notPending(invite);
     const now = new Date();
     const cooldownMs = tx.domain.config.RESEND_COOLDOWN_SECONDS * 1000;
@@ -274,34 +386,38 @@ export function resendInvite(ctx: Context, orgId: string, inviteId: string): Pro
       const retryAfter = Math.ceil(wait / 1000);
       throw new DomainError('RESEND_COOLDOWN', { detail: `This invite was sent moments ago; resend again in ${retryAfter} s`, retryAfter });
     }
-    if (invite.expiresAt <= now && seatsAvailable(seats) < 1) throw seatLimitReached(seats);
+    // An overdue invite no longer holds a seat for the people reading the usage: reviving it needs one.
+    if (invite.expiresAt <= now) {
+      const seats = await countSeats(tx, orgId);
+      if (seatsAvailable(seats) < 1) throw seatLimitReached(seats);
+    }
 
     const lifetime = Math.max(hour, invite.expiresAt.getTime() - invite.sentAt.getTime());
     const token = newInviteToken();
     const sealedToken = tx.domain.cipher.encrypt(token, invite.id);
-    const version = invite.tokenVersion + 1;
-    Object.assign(invite, {
-      tokenHash: hashToken(token),
-      tokenVersion: version,
-      sealedToken,
-      sentAt: now,
-      expiresAt: new Date(now.getTime() + lifetime),
-    });
+    const next: InviteFields = { ...invite, tokenVersion: invite.tokenVersion + 1, sentAt: now, expiresAt: new Date(now.getTime() + lifetime) };
+    const sets = ['token_hash = ?', 'token_version = ?', 'sealed_token = ?', 'sent_at = ?', 'expires_at = ?'];
     for (const channel of ['email', 'sms'] as const) {
       if (!invite.channels.includes(channel)) continue;
-      Object.assign(invite, {
-        [`${channel}Status`]: 'queued',
-        [`${channel}Attempts`]: 0,
-        [`${channel}LastError`]: null,
-        [`${channel}SentAt`]: null,
-        [`${channel}ProviderId`]: null,
-        [`${channel}UpdatedAt`]: now,
-      });
+      Object.assign(next, { [`${channel}Status`]: 'queued', [`${channel}Attempts`]: 0, [`${channel}LastError`]: null, [`${channel}SentAt`]: null, [`${channel}ProviderId`]: null });
+      sets.push(`${channel}_status = 'queued', ${channel}_attempts = 0, ${channel}_last_error = null, ${channel}_sent_at = null, ${channel}_provider_id = null, ${channel}_updated_at = ?`);
     }
-    recordAudit(tx, orgId, 'invite.resent', `invite:${invite.id}`, { tokenVersion: version, expiresAt: invite.expiresAt.toISOString() });
-    const template = templateOf(await loadOrgSettings(tx, orgId));
-    enqueueEvent(tx, issuedEvent(invite, { orgName: seats.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template }));
-    return { invite: toInviteView(invite), acceptUrl: acceptLink(tx.domain.config.APP_BASE_URL, token) };
+    const channelTimes = sets.slice(5).map(() => now);
+    const audit = auditRow(tx, orgId, 'invite.resent', `invite:${invite.id}`, { tokenVersion: next.tokenVersion, expiresAt: next.expiresAt.toISOString() }, now);
+    const event = outboxRow(
+      tx,
+      issuedEvent(next, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template: inviter.template }),
+      now,
+    );
+    // The row is locked already: the update, its audit entry and its event are one statement.
+    await tx.em.execute(
+      `with upd as (update invites set ${sets.join(', ')} where id = ? returning id),
+            a as (insert into audit_log ${auditColumns} select a.* from ${auditRecordset}),
+            e as (insert into outbox ${outboxColumns} select e.* from ${outboxRecordset})
+       select id from upd`,
+      [hashToken(token), next.tokenVersion, sealedToken, now, next.expiresAt, ...channelTimes, invite.id, JSON.stringify([audit]), JSON.stringify([event])],
+    );
+    return { invite: toInviteView(next), acceptUrl: acceptLink(tx.domain.config.APP_BASE_URL, token) };
   });
 }
 

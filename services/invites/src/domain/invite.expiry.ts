@@ -19,7 +19,7 @@ export async function expireOverdue(
   }
   if (scope.emails) {
     if (scope.emails.length === 0) return 0;
-    where.push('email in (?)');
+    where.push('lower(email) in (?)');
     params.push(scope.emails);
   }
   params.push(scope.limit ?? 1000);

@@ -3,7 +3,10 @@ import type { Invite } from '../db/entities.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function toInviteView(invite: Invite): InviteView {
+/** What a view or an event reads of an invite: an entity, or the fields of one about to be written. */
+export type InviteFields = Omit<Invite, 'tokenHash' | 'sealedToken' | 'emailUpdatedAt' | 'smsUpdatedAt'>;
+
+export function toInviteView(invite: InviteFields): InviteView {
   return {
     id: invite.id,
     orgId: invite.orgId,

@@ -28,7 +28,7 @@ export function createOrg(ctx: Context, request: CreateOrgRequest): Promise<Crea
     const org = tx.em.create(Org, { id: uuidv7(), name: request.name, plan: request.plan ?? 'free', seatLimit: request.seatLimit });
     await tx.em.flush();
     recordAudit(tx, org.id, 'org.created', `org:${org.id}`, { name: org.name, plan: org.plan, seatLimit: org.seatLimit });
-    const ownerInvite = await createOwnerInvite(tx, org.id, request.ownerEmail);
+    const ownerInvite = await createOwnerInvite(tx, org.id, org.name, request.ownerEmail);
     return { orgId: org.id, ownerInvite };
   });
 }

@@ -1,48 +1,52 @@
 import { DomainError } from '@invite/contracts';
 import type { Context } from './context.ts';
 
+/**
+ * Seats of an organisation. The counters live on the org row (see the migration
+ * Migration20261206000000): `members_count`, and `pending_count` less the org's
+ * `seat_releases` rows (pending invites closed since the last create folded them in).
+ * Overdue pending invites stay in those counters until the sweeper expires them, but
+ * hold no seat: `pendingInvites` leaves them out, and so does every seat check.
+ */
 export interface SeatState {
   orgName: string;
   seatLimit: number;
   members: number;
+  /** Pending invites that have not expired. */
   pendingInvites: number;
+  /** Pending invites past their expiry that still hold a seat until they are expired. */
+  overdue: number;
 }
 
-/**
- * Locks the organisation row for the rest of the transaction and counts its seats.
- * Every command that takes a seat (create, accept) locks the same row first, so seat
- * checks in one org are serialised and members + pending ≤ seat_limit holds under
- * concurrency (invariant 3). Overdue pending invites no longer hold a seat.
- */
-export async function lockSeats(ctx: Context, orgId: string): Promise<SeatState> {
-  // Lock first, count second. A single `select (counts…) … for update` takes its snapshot
-  // before waiting for the lock, so a transaction that waited on another's seat would
-  // count without that seat: under READ COMMITTED only a statement started after the lock
-  // is granted sees what the previous holder committed.
-  // NO KEY UPDATE, not UPDATE: it serialises seat checks just the same, but does not block
-  // the KEY SHARE lock that every insert referencing the org (audit_log, invites,
-  // memberships) takes for its foreign key. With FOR UPDATE, a withdraw, decline or
-  // expiry holding an invite row and inserting its audit entry deadlocked with an accept
-  // holding the org row and updating that invite.
-  return countSeats(ctx, orgId, 'for no key update');
+/** The columns of a seat count (org row `o`), for statements that lock the org row themselves. */
+export const seatColumns = `o.name, o.seat_limit, o.members_count,
+  o.pending_count - (select count(*)::int from seat_releases r where r.org_id = o.id) as pending`;
+
+/** Pending invites of org row `o` past their expiry: they hold no seat. */
+export const overdueCount = `(select count(*)::int from invites i where i.org_id = o.id and i.status = 'pending' and i.expires_at <= now())`;
+
+interface SeatRow {
+  name: string;
+  seat_limit: number;
+  members_count: number;
+  pending: number;
+  overdue: number;
 }
 
-/**
- * The org's seats as committed now, without a lock: for reading (org.usage), so a
- * dashboard never waits behind a bulk import. Decisions use `lockSeats`.
- */
-export async function countSeats(ctx: Context, orgId: string, lock = ''): Promise<SeatState> {
-  const org = await ctx.em.execute<{ name: string; seat_limit: number }[]>(`select name, seat_limit from orgs where id = ? ${lock}`, [orgId]);
-  const found = org[0];
-  if (!found) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
-  const counts = await ctx.em.execute<{ members: number; pending: number }[]>(
-    `select (select count(*)::int from memberships m where m.org_id = ?) as members,
-            (select count(*)::int from invites i
-              where i.org_id = ? and i.status = 'pending' and i.expires_at > now()) as pending`,
-    [orgId, orgId],
+/** The org's seats as committed now, without a lock: for reading and for the wording of refusals. */
+export async function countSeats(ctx: Context, orgId: string): Promise<SeatState> {
+  const [row] = await ctx.em.execute<SeatRow[]>(
+    `select ${seatColumns}, ${overdueCount} as overdue from orgs o where o.id = ?`,
+    [orgId],
   );
-  const state = counts[0]!;
-  return { orgName: found.name, seatLimit: found.seat_limit, members: state.members, pendingInvites: state.pending };
+  if (!row) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
+  return {
+    orgName: row.name,
+    seatLimit: row.seat_limit,
+    members: row.members_count,
+    pendingInvites: row.pending - row.overdue,
+    overdue: row.overdue,
+  };
 }
 
 export function seatsAvailable(state: SeatState): number {
@@ -53,4 +57,30 @@ export function seatLimitReached(state: SeatState): DomainError {
   return new DomainError('SEAT_LIMIT_REACHED', {
     detail: `All ${state.seatLimit} seats are taken (${state.members} members, ${state.pendingInvites} pending invites); withdraw an invite or raise the plan's seat limit`,
   });
+}
+
+/** Rules the database enforces on a write, by the constraint name it reports. */
+export type Refusal = 'orgs_seat_limit' | 'invites_not_member' | 'orgs_hourly_quota';
+
+/** Which rule a failed statement broke, if it was one of ours. */
+export function refusalOf(error: unknown): Refusal | undefined {
+  const constraint = (error as { constraint?: unknown } | null)?.constraint;
+  return constraint === 'orgs_seat_limit' || constraint === 'invites_not_member' || constraint === 'orgs_hourly_quota' ? constraint : undefined;
+}
+
+/**
+ * Folds closed invites back into the org rows' `pending_count`, for orgs whose row no
+ * other transaction holds (creates fold their own org's as they go). Keeps the
+ * `seat_releases` of an org that closes invites but no longer creates any from growing.
+ * @returns how many releases were folded.
+ */
+export async function foldSeatReleases(ctx: Context): Promise<number> {
+  const [row] = await ctx.em.execute<{ folded: number }[]>(
+    `with o as (select id from orgs where id in (select distinct org_id from seat_releases limit 1000) for no key update skip locked),
+          r as (delete from seat_releases s using o where s.org_id = o.id returning s.org_id),
+          u as (update orgs set pending_count = pending_count - c.n
+                  from (select org_id, count(*)::int as n from r group by org_id) c where orgs.id = c.org_id)
+     select count(*)::int as folded from r`,
+  );
+  return row?.folded ?? 0;
 }

@@ -7,7 +7,7 @@ import { inTransaction, type Context } from './context.ts';
 /** Settings of an organisation that never saved any. */
 export const defaultOrgSettings: OrgSettings = { emailSubject: null, emailBody: null, logoUrl: null, accentColor: null, defaultLocale: 'en' };
 
-interface SettingsRow {
+export interface SettingsRow {
   email_subject: string | null;
   email_body: string | null;
   logo_url: string | null;
@@ -24,15 +24,22 @@ const columns: Record<keyof OrgSettings, keyof SettingsRow> = {
 };
 const fields = Object.keys(columns) as (keyof OrgSettings)[];
 
+/** The settings columns of `org_settings s`, for queries that join it (left join: all null when never saved). */
+export const settingsColumns = 's.email_subject, s.email_body, s.logo_url, s.accent_color, s.default_locale';
+
+/** Settings from a row of `settingsColumns`; defaults where the org saved nothing. */
+export function settingsFromRow(row: Partial<SettingsRow> | undefined): OrgSettings {
+  if (!row || row.default_locale == null) return { ...defaultOrgSettings };
+  return Object.fromEntries(fields.map((f) => [f, row[columns[f]] ?? null])) as OrgSettings;
+}
+
 /** The org's settings, defaults where it saved nothing. No authorisation: for the domain's own use. */
 export async function loadOrgSettings(ctx: Context, orgId: string, lock = false): Promise<OrgSettings> {
   const rows = await ctx.em.execute<SettingsRow[]>(
-    `select email_subject, email_body, logo_url, accent_color, default_locale from org_settings where org_id = ?${lock ? ' for update' : ''}`,
+    `select ${settingsColumns} from org_settings s where s.org_id = ?${lock ? ' for update' : ''}`,
     [orgId],
   );
-  const row = rows[0];
-  if (!row) return { ...defaultOrgSettings };
-  return Object.fromEntries(fields.map((f) => [f, row[columns[f]]])) as OrgSettings;
+  return settingsFromRow(rows[0]);
 }
 
 /** What an invite event carries for the notifier: the template fields, when the org set any. */

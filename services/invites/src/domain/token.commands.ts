@@ -13,7 +13,7 @@ import { issueTokens, toUserView } from './auth.commands.ts';
 import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
 import { afterCommit, inTransaction, type Context } from './context.ts';
 import { hashPassword } from './passwords.ts';
-import { lockSeats, seatLimitReached } from './seats.ts';
+import { overdueCount, seatColumns, seatLimitReached } from './seats.ts';
 
 /** Why a token does not work, as the token holder should hear it (404 or 410). */
 function unusable(invite: Invite | null, now = new Date()): DomainError | undefined {
@@ -70,9 +70,14 @@ async function consume(ctx: Context, invite: Invite, tokenHash: string, change: 
     { id: invite.id, tokenHash, status: 'pending', expiresAt: { $gt: new Date() } },
     { ...change, sealedToken: null },
   );
-  const fresh = await ctx.em.findOne(Invite, { id: invite.id }, { refresh: true });
-  if (won === 0) throw unusable(fresh?.tokenHash === tokenHash ? fresh : null) ?? new DomainError('INVITE_NOT_FOUND');
-  return fresh!;
+  if (won === 0) throw await lost(ctx, invite.id, tokenHash);
+  return (await ctx.em.findOne(Invite, { id: invite.id }, { refresh: true }))!;
+}
+
+/** Why a token that was usable a moment ago lost its race. */
+async function lost(ctx: Context, inviteId: string, tokenHash: string): Promise<DomainError> {
+  const fresh = await ctx.em.findOne(Invite, { id: inviteId }, { refresh: true });
+  return unusable(fresh?.tokenHash === tokenHash ? fresh : null) ?? new DomainError('INVITE_NOT_FOUND');
 }
 
 /**
@@ -82,7 +87,6 @@ async function consume(ctx: Context, invite: Invite, tokenHash: string, change: 
  * invite, the account, the membership, the audit entry, the event and the session.
  */
 export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): Promise<AcceptInviteReply> {
-  const tokenHash = hashToken(request.token);
   const preview = await findUsable(ctx, request.token);
   let passwordHash: string | undefined;
   if (ctx.actor.kind !== 'user') {
@@ -98,7 +102,7 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
     // Hashing takes ~100 ms of CPU: done before the transaction so no lock waits on it.
     passwordHash = await hashPassword(request.password!);
   }
-
+  const tokenHash = hashToken(request.token);
   try {
     return await inTransaction(ctx, async (tx) => {
       let user: User;
@@ -123,24 +127,42 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
       if (await tx.em.count(Membership, { orgId: preview.orgId, userId: user.id })) {
         throw new DomainError('ALREADY_MEMBER', { detail: 'You are already a member of this organisation' });
       }
-      const seats = await lockSeats(tx, preview.orgId);
-      // This invite already holds one of the pending seats; accepting turns it into a member.
-      // The sum exceeds the limit only when the limit was lowered after the invite was sent.
-      if (seats.members + seats.pendingInvites > seats.seatLimit) throw seatLimitReached(seats);
 
+      // What only this accept writes goes first, before any lock: the account, the audit
+      // entries, the event and the session. A lost race rolls them back.
       const now = new Date();
-      const invite = await consume(tx, preview, tokenHash, { status: 'accepted', acceptedAt: now, acceptedUserId: user.id });
-      const membership = tx.em.create(Membership, { id: uuidv7(), orgId: invite.orgId, userId: user.id, role: invite.role, createdAt: now });
       const actorCtx: Context = { ...tx, actor: { kind: 'user', userId: user.id, sessionId: undefined } };
-      recordAudit(actorCtx, invite.orgId, 'invite.accepted', `invite:${invite.id}`, { userId: user.id, role: invite.role, newAccount });
-      recordAudit(actorCtx, invite.orgId, 'member.added', `user:${user.id}`, { role: invite.role, inviteId: invite.id });
-      enqueueEvent(actorCtx, { ...eventBase(invite.orgId, invite.id, now), type: 'invite.accepted', userId: user.id, role: invite.role, newAccount });
-      const secondsToAccept = (now.getTime() - invite.createdAt.getTime()) / 1000;
-      afterCommit(tx, () => tx.domain.counters.accepted(secondsToAccept));
+      recordAudit(actorCtx, preview.orgId, 'invite.accepted', `invite:${preview.id}`, { userId: user.id, role: preview.role, newAccount });
+      recordAudit(actorCtx, preview.orgId, 'member.added', `user:${user.id}`, { role: preview.role, inviteId: preview.id });
+      enqueueEvent(actorCtx, { ...eventBase(preview.orgId, preview.id, now), type: 'invite.accepted', userId: user.id, role: preview.role, newAccount });
       const session = issueTokens(tx, user);
+      await tx.em.flush();
+
+      // Then, in one statement, the seat lock (before the invite row, as resend takes
+      // them), the seat check, the token consumed by a conditional update and the
+      // membership. This invite already holds one of the pending seats; accepting turns
+      // it into a member, so the sum exceeds the limit only when the limit was lowered.
+      const [outcome] = await tx.em.execute<{ consumed: number; name: string; seat_limit: number; members_count: number; pending: number; overdue: number }[]>(
+        `with o as (select ${seatColumns}, ${overdueCount} as overdue from orgs o where o.id = ? for no key update),
+              c as (update invites set status = 'accepted', accepted_at = ?, accepted_user_id = ?, sealed_token = null
+                     where id = ? and token_hash = ? and status = 'pending' and expires_at > now()
+                       and (select members_count + pending - overdue <= seat_limit from o)
+                    returning org_id, role),
+              m as (insert into memberships (id, org_id, user_id, role, created_at) select ?, org_id, ?, role, ? from c)
+         select (select count(*)::int from c) as consumed, o.* from o`,
+        [preview.orgId, now, user.id, preview.id, tokenHash, uuidv7(), user.id, now],
+      );
+      if (!outcome?.consumed) {
+        if (outcome && outcome.members_count + outcome.pending - outcome.overdue > outcome.seat_limit) {
+          throw seatLimitReached({ orgName: outcome.name, seatLimit: outcome.seat_limit, members: outcome.members_count, pendingInvites: outcome.pending - outcome.overdue, overdue: outcome.overdue });
+        }
+        throw await lost(tx, preview.id, tokenHash);
+      }
+      const secondsToAccept = (now.getTime() - preview.createdAt.getTime()) / 1000;
+      afterCommit(tx, () => tx.domain.counters.accepted(secondsToAccept));
       return {
         user: toUserView(user),
-        membership: { orgId: invite.orgId, orgName: seats.orgName, role: membership.role, createdAt: now.toISOString() },
+        membership: { orgId: preview.orgId, orgName: outcome.name, role: preview.role, createdAt: now.toISOString() },
         accessToken: session.accessToken,
         refreshToken: session.refreshToken,
         expiresIn: session.expiresIn,

@@ -1,12 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inTransaction, type Context, type Domain } from '../domain/context.ts';
 import { expireOverdue } from '../domain/invite.expiry.ts';
+import { foldSeatReleases } from '../domain/seats.ts';
 import type { Logger } from '@invite/telemetry';
 import { every, type Periodic } from './periodic.ts';
 
 /**
  * Moves overdue pending invites to `expired` in batches, each with its audit entry and
- * `invites.events.expired`. Safe on several replicas: rows are claimed with SKIP LOCKED.
+ * `invites.events.expired`, then folds closed invites into the orgs' seat counters.
+ * Safe on several replicas: rows are claimed with SKIP LOCKED.
  */
 export function createExpirySweeper(domain: Domain, logger: Logger, intervalMs: number): Periodic & { sweep(): Promise<number> } {
   async function sweep(): Promise<number> {
@@ -19,6 +21,7 @@ export function createExpirySweeper(domain: Domain, logger: Logger, intervalMs: 
       if (expired < 500) break;
     }
     if (total > 0) logger.info({ expired: total }, 'expiry: invites expired');
+    await foldSeatReleases({ domain, em: domain.orm.em.fork() as EntityManager, actor: { kind: 'system', name: 'expiry' }, traceparent: undefined });
     return total;
   }
   return { ...every(intervalMs, sweep, logger, 'expiry sweep'), sweep };
