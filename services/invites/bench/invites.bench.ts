@@ -8,7 +8,7 @@
  * prefix (PostgreSQL from TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432, NATS
  * from TEST_NATS_URL or nats://127.0.0.1:4222), then measures:
  *   (a) invite.create through NATS (client → service → MikroORM transaction),
- *   (b) the same SQL transaction issued directly with `pg`, at the same concurrency,
+ *   (b) the same rows written by a hand-made SQL transaction with `pg`, at the same concurrency,
  *   (c) invite.list latency on an org with 100,000 invites, first page and page 1,000.
  * Prints a table and writes artifacts/bench/invites.json; drops the database and the
  * streams at the end.
@@ -43,10 +43,8 @@ try {
     client.call('invite.create', { orgId: orgA.orgId, invite: { email: email('nats', i), role: 'member' } }, { accessToken: owner.accessToken }),
   );
 
-  // (b) The same transaction with pg, statement for statement what the service issues
-  // for one create (invite.commands.ts: role check, inviter, seat lock and count, overdue
-  // expiry, member and pending checks, then invite + audit_log + outbox), in a fresh org
-  // so that both runs start from zero pending invites.
+  // (b) The same rows written by a hand-made pg transaction (org counters, invite,
+  // audit_log, outbox), in a fresh org so that both runs start from zero pending invites.
   const orgB = await sqlOrg('Bench B');
   const expiryHours = config.INVITE_DEFAULT_EXPIRY_HOURS;
   log(`(b) ${CREATES} direct pg transactions, concurrency ${CONCURRENCY}`);
