@@ -68,11 +68,23 @@ export interface Context {
 export async function inTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
   if (ctx.afterCommit) return ctx.em.transactional((em) => work({ ...ctx, em: em as EntityManager }));
   const committed: (() => void)[] = [];
-  const result = await inSpan('postgresql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, () =>
+  const result = await transactionSpan(() =>
     ctx.em.transactional((em) => work({ ...ctx, em: em as EntityManager, afterCommit: (task) => committed.push(task) })),
   );
   for (const task of committed) task();
   return result;
+}
+
+function transactionSpan<T>(work: () => Promise<T>): Promise<T> {
+  return inSpan('postgresql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, work);
+}
+
+/**
+ * Runs `work`, one statement that is a transaction of its own (outside `inTransaction`)
+ * or part of the caller's, traced like a transaction.
+ */
+export function inStatement<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
+  return ctx.afterCommit ? work() : transactionSpan(work);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Channel, InviteEvent } from '@invite/contracts';
 import { auditColumns, auditRecordset, outboxColumns, outboxRecordset, type AuditRow, type OutboxRow } from './changes.ts';
-import type { Context } from './context.ts';
+import { inStatement, type Context } from './context.ts';
 
 /** One invite ready to be written, with its audit entry and its event. */
 export interface InviteDraft {
@@ -37,7 +37,7 @@ export interface InviteDraft {
  */
 export async function insertInvites(ctx: Context, orgId: string, drafts: InviteDraft[]): Promise<Set<string>> {
   const limit = ctx.domain.config.INVITE_RATE_PER_HOUR;
-  const [result] = await ctx.em.execute<{ created: string[]; quota: number | null }[]>(
+  const [result] = await inStatement(ctx, () => ctx.em.execute<{ created: string[]; quota: number | null }[]>(
     `with ins as (
        insert into invites (id, org_id, email, phone, role, token_hash, sealed_token, expires_at, invited_by, channels, locale, message,
                             created_at, sent_at, email_status, sms_status, email_updated_at, sms_updated_at)
@@ -70,6 +70,6 @@ export async function insertInvites(ctx: Context, orgId: string, drafts: InviteD
       limit,
       limit,
     ],
-  );
+  ));
   return new Set(result?.created ?? []);
 }
