@@ -3,25 +3,41 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * `npm run bench`: runs every service's benchmarks (`services/<name>/bench/*.bench.ts`)
- * one after the other, each in its own process, so that they do not compete for the
- * machine. Each benchmark prints its own table and writes artifacts/bench/<name>.json.
- * Exits non-zero when any of them fails.
+ * `npm run bench`: runs every benchmark, the services' own (`services/<name>/bench/*.bench.ts`)
+ * and those of the whole system (`bench/*.bench.ts`), one after the other, each in its own
+ * process, so that they do not compete for the machine. Each benchmark prints its own
+ * table and writes artifacts/bench/<name>.json. Exits non-zero when any of them fails.
+ *
+ * `npm run bench -- WORD…` runs only the files whose path contains one of the words
+ * (`npm run bench -- topology`, `npm run bench -- invites`).
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const files = readdirSync(`${root}services`, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory() && existsSync(`${root}services/${entry.name}/bench`))
-  .flatMap((service) =>
-    readdirSync(`${root}services/${service.name}/bench`)
-      .filter((file) => file.endsWith('.bench.ts'))
-      .sort()
-      .map((file) => `services/${service.name}/bench/${file}`),
-  )
-  .sort();
+const benchFiles = (dir: string) =>
+  existsSync(`${root}${dir}`)
+    ? readdirSync(`${root}${dir}`)
+        .filter((file) => file.endsWith('.bench.ts'))
+        .sort()
+        .map((file) => `${dir}/${file}`)
+    : [];
+
+const filters = process.argv.slice(2);
+const files = [
+  ...readdirSync(`${root}services`, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+    .flatMap((service) => benchFiles(`services/${service}/bench`)),
+  // The whole system last, after the services' own figures, as before it existed.
+  ...benchFiles('bench'),
+].filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)));
 
 if (files.length === 0) {
-  process.stderr.write('No benchmarks found (services/*/bench/*.bench.ts).\n');
+  process.stderr.write(
+    filters.length
+      ? `No benchmark path contains ${filters.map((w) => `"${w}"`).join(' or ')}.\n`
+      : 'No benchmarks found (services/*/bench/*.bench.ts, bench/*.bench.ts).\n',
+  );
   process.exit(1);
 }
 
