@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Service } from '@nats-io/services';
-import { createTokenCipher, ensureStreams, loadPrivateKey, loadPublicKey, natsNames } from '@invite/contracts';
+import { createTokenCipher, ensureStreams, loadPrivateKey, loadPublicKey, natsNames, serviceConnectionOptions } from '@invite/contracts';
 import type { InvitesConfig } from './config.ts';
 import { createOrm, migrate } from './db/orm.ts';
 import { noCounters, type BusinessCounters, type Domain } from './domain/context.ts';
@@ -51,7 +51,7 @@ export async function startInvites(config: InvitesConfig, logger: Logger): Promi
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const metrics = createMetrics();
   const domain = await createDomain(config, orm, metrics.business);
-  const nc = await connect({ servers: config.NATS_URL, name: 'invites', maxReconnectAttempts: -1 });
+  const nc = await connect(serviceConnectionOptions(config.NATS_URL, 'invites'));
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, domain.names, config.STREAM_REPLICAS);
   await ensureDeliveryConsumer(jsm, domain);

@@ -46,12 +46,21 @@ export async function recordDeliveryResult(em: EntityManager, result: DeliveryRe
   return updated.affectedRows > 0;
 }
 
+const resultConcurrency = 16;
+
 /** Consumes delivery results and records them; acks only after the row is written. */
 export async function startDeliveryResultsConsumer(js: JetStreamClient, domain: Domain, logger: Logger, metrics: Metrics) {
   const consumer = await js.consumers.get(domain.names.notificationStream, domain.names.deliveryConsumer);
   const messages = await consumer.consume({ max_messages: 200 });
+  // Results are applied a few at a time: each is one conditional update whose guards
+  // (token version, never downgrading sent or dead) make the order between them moot.
+  const inFlight = new Set<Promise<void>>();
   const done = (async () => {
-    for await (const msg of messages) await handle(msg);
+    for await (const msg of messages) {
+      if (inFlight.size >= resultConcurrency) await Promise.race(inFlight);
+      const task: Promise<void> = handle(msg).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
   })();
 
   async function handle(msg: JsMsg): Promise<void> {
@@ -84,6 +93,7 @@ export async function startDeliveryResultsConsumer(js: JetStreamClient, domain: 
     async stop() {
       await messages.close();
       await done.catch(() => {});
+      await Promise.allSettled([...inFlight]);
     },
   };
 }
