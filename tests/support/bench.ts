@@ -95,9 +95,9 @@ export interface RawCreate {
 
 /**
  * One invite created with plain SQL, hand-written as a person would without the
- * service: one transaction that takes the org row with a conditional update of its
- * counters, then inserts the invite, its audit entry and its outbox event. The schema's
- * triggers (seat count, membership rule) run as they do for the service.
+ * service: one transaction that locks the org row and checks its seat counters, then
+ * inserts the invite, its audit entry and its outbox event. The schema's triggers (seat
+ * and quota counters, membership rule) run as they do for the service.
  */
 export async function createInviteWithSql(raw: RawCreate, address: string): Promise<void> {
   const { sqlPool, orgId, inviterId } = raw;
@@ -110,9 +110,7 @@ export async function createInviteWithSql(raw: RawCreate, address: string): Prom
   try {
     await c.query('begin');
     const org = await c.query<{ name: string }>(
-      `update orgs set quota_window = date_trunc('hour', now()),
-                       quota_used = case when quota_window = date_trunc('hour', now()) then quota_used + 1 else 1 end
-        where id = $1 and members_count + pending_count < seat_limit returning name`,
+      `select name from orgs where id = $1 and members_count + pending_count < seat_limit for no key update`,
       [orgId],
     );
     if (!org.rows[0]) throw new Error('refused');

@@ -44,9 +44,9 @@ export async function seedRawOrgs(db: pg.Pool, count: number, inviterId: string)
 }
 
 /**
- * One create as the counters migration makes it possible: a conditional UPDATE of the
- * org row (seat check and hourly quota; pending_count and members_count are kept by
- * triggers), then the invite, its audit entry and its outbox event. Variables (-D):
+ * One create written by hand in one transaction: the org row locked with its seat
+ * check (the schema's triggers keep the seat and quota counters), then the invite, its
+ * audit entry and its outbox event. Variables (-D):
  * orgs (how many raw orgs to spread over), inviter, subject.
  *
  * The outbox row is written already published (published_at = now()): the relay,
@@ -56,7 +56,7 @@ export async function seedRawOrgs(db: pg.Pool, count: number, inviterId: string)
  */
 export const rawCreateScript = `\\set k random(1, :orgs)
 begin;
-update orgs set quota_window = date_trunc('hour', now()), quota_used = case when quota_window = date_trunc('hour', now()) then quota_used + 1 else 1 end where id = ${orgExpr} and members_count + pending_count < seat_limit;
+select 1 from orgs where id = ${orgExpr} and members_count + pending_count < seat_limit for no key update;
 insert into invites (id, org_id, email, role, status, token_hash, sealed_token, expires_at, invited_by, channels, locale, created_at, sent_at, email_status, sms_status, email_updated_at, sms_updated_at) values (gen_random_uuid(), ${orgExpr}, 'raw.' || gen_random_uuid() || '@bench.example.test', 'member', 'pending', rtrim(translate(encode(sha256(gen_random_uuid()::text::bytea), 'base64'), '+/', '-_'), '='), ${sealed}, now() + interval '48 hours', ':inviter', '["email"]', 'en', now(), now(), 'queued', 'skipped', now(), now()) returning id as invite, email \\gset
 insert into audit_log (id, org_id, actor, action, target, data, at) values (gen_random_uuid(), ${orgExpr}, 'user:' || ':inviter', 'invite.created', 'invite:' || ':invite', jsonb_build_object('email', ':email', 'role', 'member', 'channels', jsonb_build_array('email'), 'expiresAt', now() + interval '48 hours'), now());
 insert into outbox (id, subject, payload, headers, created_at, published_at) select e.id, ':subject', jsonb_build_object('id', e.id, 'type', 'invite.created', 'occurredAt', now(), 'orgId', ${orgExpr}, 'inviteId', ':invite', 'email', ':email', 'phone', null, 'role', 'member', 'locale', 'en', 'message', null, 'orgName', 'Raw ' || :k, 'inviterName', 'Bench Owner', 'expiresAt', now() + interval '48 hours', 'tokenVersion', 1, 'channels', jsonb_build_array('email'), 'encryptedToken', ${sealed}), jsonb_build_object('traceparent', '00-' || md5(random()::text) || '-' || left(md5(random()::text), 16) || '-01'), now(), now() from (select gen_random_uuid() as id) as e;
