@@ -14,6 +14,8 @@
  * email of earlier load still on its way:
  *   A  POST /v1/orgs/:orgId/invites on 64 keep-alive connections, 4 on each of 16 orgs;
  *   B  the same 64 connections on one org;
+ *   C  BENCH_RATE (150) creates per second offered over the 16 orgs (open loop): the
+ *      latency of a request below saturation, timed from when it was due;
  *   raw: what one create writes, hand-written for pgbench (8 clients), over 16 orgs and
  *      over one (tests/support/pgbench.ts), what PostgreSQL alone does on this machine;
  *   flatness: 8 connections creating in an empty org, then in one holding 100,000 pending
@@ -23,7 +25,7 @@
  * to drain. Prints a table, writes artifacts/bench/topology.json, and stops everything,
  * drops the database and deletes the prefix's streams and buckets, also on failure.
  * Exits non-zero only when something broke: set-up, a service dying, emails not arriving.
- * Other settings: BENCH_FLAT_SECONDS (5), BENCH_SEED_ROWS (100000), PGBENCH (its path).
+ * Other settings: BENCH_FLAT_SECONDS (5), BENCH_SEED_ROWS (100000), BENCH_RATE, PGBENCH (its path).
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -44,6 +46,9 @@ const FLAT_CONNECTIONS = 8;
 const FLAT_SECONDS = Number(process.env.BENCH_FLAT_SECONDS ?? 5);
 const SEED_ROWS = Number(process.env.BENCH_SEED_ROWS ?? 100_000);
 const RAW_CLIENTS = 8;
+// Below saturation, what one request costs: a closed loop of 64 connections measures
+// only throughput (its latency is 64 / creates per second, whatever the code does).
+const RATE = Number(process.env.BENCH_RATE ?? 150);
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 const runId = randomBytes(3).toString('hex');
@@ -87,16 +92,18 @@ interface HttpPhase extends LoadResult {
   usage: PhaseUsage;
 }
 
-async function httpPhase(name: string, targets: OwnedOrg[], seconds: number, warmupSeconds: number): Promise<HttpPhase> {
+/** A phase of HTTP load: back to back on every connection, or `rate` creates per second offered. */
+async function httpPhase(name: string, targets: OwnedOrg[], seconds: number, warmupSeconds: number, rate?: number): Promise<HttpPhase> {
   const connections = openConnections(topology.base, targets);
+  const load = (s: number, tag: string) => (rate ? connections.paced(rate, s, tag) : connections.load(s, tag));
   try {
-    log(`${name}: ${targets.length} connections, ${warmupSeconds} s warm-up, then ${seconds} s`);
-    expectedEmails += (await connections.load(warmupSeconds, `${runId}.${name}.warm`)).created;
+    log(`${name}: ${targets.length} connections${rate ? ` offering ${rate} creates/s` : ''}, ${warmupSeconds} s warm-up, then ${seconds} s`);
+    expectedEmails += (await load(warmupSeconds, `${runId}.${name}.warm`)).created;
     // The warm-up's emails go out first, so that the phase's emails/s and drain are its own.
     await drain(`${name} warm-up`);
     const before = await topology.smtp.counts();
     const sampler = startSampler(samplerOptions());
-    const result = await connections.load(seconds, `${runId}.${name}`);
+    const result = await load(seconds, `${runId}.${name}`);
     const usage = sampler.stop();
     const after = await topology.smtp.counts();
     expectedEmails += result.created;
@@ -128,6 +135,7 @@ try {
 
   const phaseA = await httpPhase('a', Array.from({ length: CONNECTIONS }, (_, i) => spread[i % spread.length]!), SECONDS, COLD_WARMUP_SECONDS);
   const phaseB = await httpPhase('b', Array.from({ length: CONNECTIONS }, () => spread[0]!), SECONDS, WARMUP_SECONDS);
+  const phaseC = await httpPhase('c', Array.from({ length: CONNECTIONS }, (_, i) => spread[i % spread.length]!), SECONDS, WARMUP_SECONDS, RATE);
 
   const ownerId = async (orgId: string) =>
     (await sqlPool!.query<{ user_id: string }>(`select user_id from memberships where org_id = $1 and role = 'owner'`, [orgId])).rows[0]!.user_id;
@@ -178,6 +186,7 @@ try {
     coldWarmupSeconds: COLD_WARMUP_SECONDS,
     phaseA,
     phaseB,
+    phaseC: { offeredPerSecond: RATE, ...phaseC },
     raw,
     httpOverRaw: 'skipped' in raw ? null : { spread: phaseA.createsPerSecond / raw.spread.tps, oneOrg: phaseB.createsPerSecond / raw.oneOrg.tps },
     flatness: { seededRows: SEED_ROWS, seedSeconds, emptyOrg: emptyPhase, largeOrg: largePhase, p99Ratio: largePhase.p99Ms / emptyPhase.p99Ms },
@@ -198,7 +207,7 @@ try {
   const rssLabels = allRss.filter((label) => !label.endsWith(' total') || allRss.some((l) => l.startsWith(`${label.split(' ')[0]} child`))).sort(
     (a, b) => services.indexOf(a.split(' ')[0]!) - services.indexOf(b.split(' ')[0]!) || (a.endsWith('total') ? 1 : 0) - (b.endsWith('total') ? 1 : 0) || a.localeCompare(b),
   );
-  const usages: [string, PhaseUsage][] = [['A', phaseA.usage], ['B', phaseB.usage]];
+  const usages: [string, PhaseUsage][] = [['A', phaseA.usage], ['B', phaseB.usage], ['C', phaseC.usage]];
   if (!('skipped' in raw)) usages.push(['raw 16', raw.spread.usage], ['raw 1', raw.oneOrg.usage]);
   usages.push(['empty', emptyPhase.usage], ['100k', largePhase.usage]);
   const cpuOrder = ['gateway', 'invites', 'notifier', 'postgres (bench db)', 'postgres (other)', 'postgres (ended mid-phase)', 'nats-server', 'smtp counter', 'load generator', 'pgbench'];
@@ -217,6 +226,7 @@ try {
       `HTTP POST /v1/orgs/:orgId/invites    conns creates/s  p50 ms  p90 ms  p99 ms  max ms errors emails/s drain s`,
       httpRow('A  16 orgs, 4 connections each', phaseA),
       httpRow('B  1 org', phaseB),
+      httpRow(`C  16 orgs, ${RATE}/s offered`, phaseC),
       httpRow('empty org', emptyPhase),
       httpRow(`org with ${SEED_ROWS.toLocaleString('en')} pending`, largePhase),
       `  p99 ${SEED_ROWS.toLocaleString('en')}-invite org / empty org: ${f(results.flatness.p99Ratio, 0, 2)}   (seeded in ${seedSeconds.toFixed(1)} s)`,
@@ -238,8 +248,8 @@ try {
       `  ${'machine busy, % of all cores'.padEnd(30)}${usages.map(([, u]) => f(u.machineBusyPercent, 8, 0)).join('')}`,
       '',
       `emails: ${smtpTotals.delivered} delivered to ${smtpTotals.recipients} recipients (${smtpTotals.duplicated} got more than one), ${expectedEmails} expected`,
-      ...[phaseA, phaseB, emptyPhase, largePhase].flatMap((r, i) =>
-        r.firstError ? [`first error of ${['A', 'B', 'empty org', '100k org'][i]}: ${r.firstError} (statuses ${JSON.stringify(r.statuses)})`] : [],
+      ...[phaseA, phaseB, phaseC, emptyPhase, largePhase].flatMap((r, i) =>
+        r.firstError ? [`first error of ${['A', 'B', 'C', 'empty org', '100k org'][i]}: ${r.firstError} (statuses ${JSON.stringify(r.statuses)})`] : [],
       ),
       ...(complaints.length ? [`services wrote ${complaints.length} lines at warn or above, e.g.:`, ...complaints.slice(0, 5).map((l) => `  ${l.slice(0, 300)}`)] : []),
       '',

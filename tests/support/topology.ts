@@ -207,6 +207,24 @@ export interface LoadResult {
   firstError?: string;
 }
 
+function summarize(connections: number, started: number, latencies: number[], statuses: Record<string, number>, firstError: string | undefined): LoadResult {
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    connections,
+    seconds,
+    created: latencies.length,
+    createsPerSecond: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p90Ms: percentile(latencies, 90),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies.at(-1) ?? NaN,
+    statuses,
+    errors: Object.entries(statuses).reduce((n, [status, count]) => (status === '201' ? n : n + count), 0),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
 /**
  * One keep-alive connection per target (its own Agent with a single socket), each
  * creating invites back to back for `seconds`. Targets repeat an org to put several
@@ -260,22 +278,40 @@ export function openConnections(base: string, targets: OwnedOrg[]) {
           }
         }),
       );
-      const elapsed = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
-      const created = latencies.length;
-      return {
-        connections: targets.length,
-        seconds: elapsed,
-        created,
-        createsPerSecond: created / elapsed,
-        p50Ms: percentile(latencies, 50),
-        p90Ms: percentile(latencies, 90),
-        p99Ms: percentile(latencies, 99),
-        maxMs: latencies.at(-1) ?? NaN,
-        statuses,
-        errors: Object.entries(statuses).reduce((n, [status, count]) => (status === '201' ? n : n + count), 0),
-        ...(firstError ? { firstError } : {}),
-      };
+      return summarize(targets.length, started, latencies, statuses, firstError);
+    },
+    /**
+     * Offers `rate` creates per second for `seconds` (open loop), each sent on a free
+     * connection. Latency counts from when the request was due, not when a connection
+     * became free, so a backlog shows in the figures instead of hiding in them.
+     */
+    async paced(rate: number, seconds: number, tag: string): Promise<LoadResult> {
+      const latencies: number[] = [];
+      const statuses: Record<string, number> = {};
+      let firstError: string | undefined;
+      const free = targets.map((_, i) => i);
+      const waiting: ((i: number) => void)[] = [];
+      const take = () => (free.length ? Promise.resolve(free.pop()!) : new Promise<number>((resolve) => waiting.push(resolve)));
+      const give = (i: number) => (waiting.length ? waiting.shift()!(i) : free.push(i));
+      const total = Math.round(rate * seconds);
+      const started = performance.now();
+      const sent: Promise<void>[] = [];
+      for (let n = 0; n < total; n++) {
+        const due = started + (n * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        sent.push(
+          take().then(async (i) => {
+            const { status, body } = await create(i, tag);
+            give(i);
+            statuses[status] = (statuses[status] ?? 0) + 1;
+            if (status === 201) latencies.push(performance.now() - due);
+            else firstError ??= `HTTP ${status} ${body.slice(0, 500)}`;
+          }),
+        );
+      }
+      await Promise.all(sent);
+      return summarize(targets.length, started, latencies, statuses, firstError);
     },
     close(): void {
       for (const agent of agents) agent.destroy();
