@@ -64,9 +64,27 @@ function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
+/**
+ * Building an Intl.DateTimeFormat costs far more than using one (locale data is looked
+ * up and resolved each time), and every email needs one: kept per locale. Bounded,
+ * because an organisation's overrides may name languages of their own.
+ */
+const expiryFormats = new Map<string, Intl.DateTimeFormat>();
+const maxExpiryFormats = 32;
+
+function expiryFormat(locale: string): Intl.DateTimeFormat {
+  let format = expiryFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+    if (expiryFormats.size >= maxExpiryFormats) expiryFormats.delete(expiryFormats.keys().next().value!);
+    expiryFormats.set(locale, format);
+  }
+  return format;
+}
+
 function formatExpiry(iso: string, locale: string): string {
   try {
-    return `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC`;
+    return `${expiryFormat(locale).format(new Date(iso))} UTC`;
   } catch {
     return iso;
   }

@@ -102,6 +102,14 @@ describe('templates', () => {
     expect((await renderer.render({ ...view, orgId: 'org-2' })).html).toContain('Ada invited you to join Acme as an admin.');
   });
 
+  it('formats the expiry in the language of each message, whichever came before', async () => {
+    const renderer = createTemplateRenderer();
+    for (let round = 0; round < 2; round++) {
+      expect((await renderer.render({ ...view, locale: 'en' })).text).toContain('This invitation expires on January 2, 2030 at 3:04 AM UTC.');
+      expect((await renderer.render({ ...view, locale: 'de' })).text).toContain('Diese Einladung läuft am 2. Januar 2030 um 03:04 UTC ab.');
+    }
+  });
+
   it('builds links only from APP_BASE_URL, token in the fragment', () => {
     expect(acceptLink('https://app.example.test/', 'tok')).toBe('https://app.example.test/invite#token=tok');
   });
