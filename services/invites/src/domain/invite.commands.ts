@@ -15,6 +15,7 @@ import {
   type Role,
 } from '@invite/contracts';
 import { acceptLink } from '@invite/templates';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Invite } from '../db/entities.ts';
 import { assertMayGrant, assertRole, requireRole, requireUser } from './authorization.ts';
 import { auditColumns, auditRecordset, auditRow, enqueueEvent, eventBase, outboxColumns, outboxRecordset, outboxRow, recordAudit } from './changes.ts';
@@ -159,15 +160,19 @@ async function quotaExhausted(ctx: Context): Promise<DomainError> {
   });
 }
 
-/** The error a refused write stands for, worded from the org's state now. */
+/**
+ * The error a refused write stands for, worded from the org's state now. Read outside
+ * the caller's transaction, which the refused statement aborted.
+ */
 async function refusalError(ctx: Context, orgId: string, refusal: Refusal, email: string): Promise<DomainError> {
+  const reader: Context = { ...ctx, em: ctx.domain.orm.em.fork() as EntityManager, afterCommit: undefined };
   switch (refusal) {
     case 'orgs_seat_limit':
-      return seatLimitReached(await countSeats(ctx, orgId));
+      return seatLimitReached(await countSeats(reader, orgId));
     case 'invites_not_member':
       return alreadyMember(email);
     case 'orgs_hourly_quota':
-      return quotaExhausted(ctx);
+      return quotaExhausted(reader);
   }
 }
 
@@ -180,18 +185,17 @@ async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: New
   const email = row.email.toLowerCase();
   for (let attempt = 0; ; attempt += 1) {
     const { draft, invite, acceptUrl } = draftInvite(ctx, orgId, inviter, row, channels);
-    let refusal: Refusal | undefined;
+    let created: Set<string>;
     try {
-      const created = await insertInvites(ctx, orgId, [draft]);
-      if (created.has(invite.id)) {
-        whenCommitted(ctx, () => ctx.domain.counters.created(1));
-        return { invite: toInviteView(invite), acceptUrl };
-      }
+      created = await insertInvites(ctx, orgId, [draft]);
     } catch (error) {
-      refusal = refusalOf(error);
-      if (!refusal) throw error;
+      const refusal = refusalOf(error);
+      throw refusal ? await refusalError(ctx, orgId, refusal, email) : error;
     }
-    if (refusal) throw await refusalError(ctx, orgId, refusal, email);
+    if (created.has(invite.id)) {
+      whenCommitted(ctx, () => ctx.domain.counters.created(1));
+      return { invite: toInviteView(invite), acceptUrl };
+    }
     // A pending invite holds the address; if it is overdue (the sweeper has not reached
     // it yet), it must not block a new one.
     if (attempt === 0 && (await inTransaction(ctx, (tx) => expireOverdue(tx, { orgId, emails: [email] }))) > 0) continue;
@@ -348,7 +352,7 @@ export async function bulkCreateInvites(ctx: Context, orgId: string, rows: unkno
       break;
     } catch (error) {
       const refusal = refusalOf(error);
-      if (!refusal || attempt >= 5) throw refusal ? await refusalError(ctx, orgId, refusal, '') : error;
+      if (!refusal || attempt >= 5) throw refusal ? await refusalError(ctx, orgId, refusal, 'an address in this upload') : error;
     }
   }
   const created = results.filter((r) => r.status === 'created').length;
