@@ -1,5 +1,5 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import { Type, type Static } from 'typebox';
 import { matches, type Channel } from '@invite/contracts';
 
@@ -50,7 +50,10 @@ function isConflict(error: unknown): boolean {
 }
 
 export interface DeliveryLedger {
-  /** Claims the key for one attempt (compare-and-set, so two replicas never both win). */
+  /**
+   * Claims the key for one attempt (compare-and-set, so two replicas never both win), or
+   * says why not: already sent or dead, or held by another attempt.
+   */
   claim(key: string, attempt: number, provider: string): Promise<Claim>;
   /** Records the outcome of the attempt that holds the key. */
   settle(key: string, record: Omit<DeliveryRecord, 'updatedAt'>): Promise<void>;
@@ -73,36 +76,43 @@ export function createDeliveryLedger(deps: { kv: KV; leaseMs: number; now?: () =
   const now = deps.now ?? Date.now;
   const encode = (record: Omit<DeliveryRecord, 'updatedAt'>) => JSON.stringify({ ...record, updatedAt: new Date(now()).toISOString() });
 
+  function recordOf(entry: KvEntry): DeliveryRecord {
+    const record: unknown = entry.json();
+    // An unreadable record is treated as "may have been sent": the safe side.
+    if (!matches(DeliveryRecord, record)) return { state: 'unknown', attempt: 1, provider: 'unknown', updatedAt: new Date(0).toISOString() };
+    return record;
+  }
+
   async function get(key: string) {
     const entry = await kv.get(key);
     if (!entry || entry.operation !== 'PUT') return null;
-    const record: unknown = entry.json();
-    // An unreadable record is treated as "may have been sent": the safe side.
-    if (!matches(DeliveryRecord, record)) {
-      return { record: { state: 'unknown', attempt: 1, provider: 'unknown', updatedAt: new Date(0).toISOString() } satisfies DeliveryRecord, revision: entry.revision };
-    }
-    return { record, revision: entry.revision };
+    return { record: recordOf(entry), revision: entry.revision };
   }
 
   return {
     get,
     async claim(key, attempt, provider) {
       const sending = () => encode({ state: 'sending', attempt, provider, leaseUntil: new Date(now() + leaseMs).toISOString() });
+      // Most claims are of a key never tried, so the first write assumes that (it only
+      // succeeds while the key has no history) and the key is read only when it loses:
+      // one round trip for a new delivery instead of a read and a write.
+      let known: KvEntry | null = null;
       for (let round = 0; round < 5; round++) {
-        const current = await get(key);
+        if (round > 0) known = await kv.get(key);
         try {
-          if (!current) {
-            await kv.create(key, sending());
+          // None, or deleted by a dead-letter replay: free.
+          if (!known || known.operation !== 'PUT') {
+            await kv.put(key, sending(), { previousSeq: known?.revision ?? 0 });
             return { kind: 'claimed', mayHaveBeenSent: false };
           }
-          const { record, revision } = current;
+          const record = recordOf(known);
           if (record.state === 'sent') return { kind: 'sent', record };
           if (record.state === 'dead') return { kind: 'dead', record };
           if (record.state === 'sending') {
             const leaseLeft = Date.parse(record.leaseUntil ?? '') - now();
             if (leaseLeft > 0) return { kind: 'busy', retryInMs: leaseLeft + 250 };
           }
-          await kv.update(key, sending(), revision);
+          await kv.update(key, sending(), known.revision);
           // A lapsed `sending` lease means a process died mid-send: as uncertain as `unknown`.
           return { kind: 'claimed', mayHaveBeenSent: record.state !== 'failed' };
         } catch (error) {
