@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { Kvm } from '@nats-io/kv';
 import { natsNames } from '@invite/contracts';
 import type { NotifierApp } from '../src/app.ts';
+import { createDeliveryLedger, deliveryKey } from '../src/idempotency/delivery-ledger.ts';
+import { bucketNames } from '../src/stores.ts';
 import { createTestBus, eventually, notifierEnv, startTestNotifier, type TestBus } from './support/harness.ts';
 import { startSmtpMailbox, type SmtpMailbox } from './support/smtp-mailbox.ts';
 
@@ -39,6 +42,12 @@ afterAll(async () => {
   await smtp?.close();
 });
 
+/** The notifier's ledger, read from the test's own connection. */
+async function ledger() {
+  const kv = await new Kvm(bus.nc).open(bucketNames(prefix).deliveries);
+  return createDeliveryLedger({ kv, leaseMs: 0 });
+}
+
 async function close(inviteId: string, type: 'withdrawn' | 'accepted') {
   const names = natsNames(prefix);
   const base = { id: randomUUID(), occurredAt: new Date().toISOString(), orgId: '00000000-0000-4000-8000-000000000001', inviteId };
@@ -61,6 +70,30 @@ describe('deliveries of an invite that closed while they waited', () => {
     expect(smtp.deliveredTo(email)).toHaveLength(0);
     expect(attempts.get(email)).toBe(1);
     expect((await bus.resultsFor(event.inviteId)).map((r) => r.type)).not.toContain('delivery.sent');
+  });
+
+  it('are skipped when the invite closed before their first attempt, and the claim taken beside the closure check is handed back', async () => {
+    const email = 'closed-first@example.test';
+    const inviteId = randomUUID();
+    await close(inviteId, 'withdrawn');
+    await eventually(async () => (await ledger()).closedAs(inviteId), 20_000, 'the closure recorded');
+    // Re-published by the invites reconciler, twice: the second finds the record the first handed back.
+    await bus.publishInvite({ email, inviteId, redelivery: true });
+    await bus.publishInvite({ email, inviteId, redelivery: true });
+
+    await eventually(
+      async () => {
+        const info = await bus.jsm.consumers.info(bus.names.inviteStream, bus.names.notifierConsumer);
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      20_000,
+      'both events handled and acked',
+    );
+    // The second skipped result carries the first one's msgID: JetStream kept one.
+    expect((await bus.resultsFor(inviteId)).map((r) => `${r.type}#${r.attempt}`)).toEqual(['delivery.skipped#1']);
+    expect((await (await ledger()).get(deliveryKey(inviteId, 1, 'email')))?.record).toMatchObject({ state: 'failed', error: 'not sent: the invite was withdrawn' });
+    expect(attempts.get(email)).toBeUndefined();
+    expect(smtp.deliveredTo(email)).toHaveLength(0);
   });
 
   it('still delivers an open invite after its temporary failure', async () => {

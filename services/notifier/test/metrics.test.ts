@@ -97,4 +97,22 @@ describe('metrics', () => {
 
     await eventually(async () => (await scrape()).get('notifier_consumer_ack_pending') === 0, 10_000, 'ack pending gauge back to 0');
   });
+
+  it('books no rate-limit slot for a re-published delivery that was already sent', async () => {
+    const { event } = await bus.publishInvite({ email: 'm-again@example.test' });
+    await eventually(async () => (await bus.resultsFor(event.inviteId)).some((r) => r.type === 'delivery.sent'), 30_000, 'sent');
+    const booked = (await scrape()).get('notifier_rate_limit_wait_seconds_count{channel="email"}');
+
+    await bus.publishInvite({ email: 'm-again@example.test', inviteId: event.inviteId, redelivery: true });
+    await eventually(
+      async () => {
+        const info = await bus.jsm.consumers.info(bus.names.inviteStream, bus.names.notifierConsumer);
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      10_000,
+      'the re-published event handled',
+    );
+    expect((await scrape()).get('notifier_rate_limit_wait_seconds_count{channel="email"}')).toBe(booked);
+    expect(dataCounts.get('m-again@example.test')).toBe(1);
+  });
 });

@@ -3,7 +3,7 @@ import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { InviteAcceptedEvent, InviteClosedEvent, InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
 import { retryDelayMs } from '../delivery/backoff.ts';
-import type { InviteDeliverer } from '../delivery/deliver-invite.ts';
+import type { AttemptOutcome, InviteDeliverer } from '../delivery/deliver-invite.ts';
 import type { Logger } from '@invite/telemetry';
 import type { Metrics } from '../metrics.ts';
 
@@ -73,8 +73,9 @@ function createSlots(size: number) {
 
 /**
  * Consumes invite events: at most `concurrency` at once, ack after every channel is
- * settled, nak with a delay when one must be retried (on 2.9 a plain nak would ignore
- * any consumer backoff, so the delay is ours), term for an event that is not valid.
+ * settled in the ledger (the delivery results follow the ack), nak with a delay when
+ * one must be retried (on 2.9 a plain nak would ignore any consumer backoff, so the
+ * delay is ours), term for an event that is not valid.
  */
 export async function startInviteIssuedConsumer(deps: ConsumerDeps) {
   const { names, logger, metrics, settings } = deps;
@@ -118,23 +119,27 @@ export async function startInviteIssuedConsumer(deps: ConsumerDeps) {
     }
     const attempt = msg.info.deliveryCount;
     const heartbeat = setInterval(() => msg.working(), heartbeatMs);
+    let outcome: AttemptOutcome;
     try {
       // Continues the trace of the request that created the invite (carried by the outbox).
-      const outcome = await inSpan(
+      outcome = await inSpan(
         `${msg.subject} deliver`,
         { kind: SpanKind.CONSUMER, parent: msg.headers?.get('traceparent') || undefined, attributes: { 'messaging.system': 'nats', 'invite.attempt': attempt } },
         (_span, traceparent) => deps.deliverer.deliver(event, { attempt, working: () => msg.working(), signal: stopping.signal, traceparent }),
       );
-      if (outcome.retryInMs === null) msg.ack();
-      else msg.nak(outcome.retryInMs);
     } catch (error) {
       // Not a provider failure (those are settled above) but NATS or a bug: try again later.
       const delay = retryDelayMs(attempt, settings.backoffBaseMs, settings.backoffMaxMs);
       logger.error({ err: error, inviteId: event.inviteId, attempt, retryInMs: delay }, 'could not handle invite event; retrying');
       msg.nak(delay);
+      return;
     } finally {
       clearInterval(heartbeat);
     }
+    if (outcome.retryInMs === null) msg.ack();
+    else msg.nak(outcome.retryInMs);
+    // In the same tick as the ack, so both go out in one write; the slot stays taken until the results are out.
+    await outcome.report();
   }
 
   const loop = (async () => {

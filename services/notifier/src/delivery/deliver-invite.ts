@@ -4,11 +4,11 @@ import { DeliveryError, isDeliveryError, type Channel } from '../channels/channe
 import type { DeadLetterStore } from '../dead-letters.ts';
 import { deliveryKey, type DeliveryLedger, type DeliveryRecord } from '../idempotency/delivery-ledger.ts';
 import type { Logger } from '@invite/telemetry';
-import type { Metrics, Outcome } from '../metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { acceptLink, type TemplateRenderer } from '@invite/templates';
 import { retryDelayMs } from './backoff.ts';
 import { waitWithHeartbeat, type RateLimiter } from './rate-limiter.ts';
-import type { ResultPublisher } from './results.ts';
+import type { ResultInput, ResultPublisher } from './results.ts';
 
 export interface DeliveryPolicy {
   maxAttempts: number;
@@ -46,27 +46,56 @@ export interface AttemptContext {
   traceparent?: string | undefined;
 }
 
-/** null: every channel is settled, ack; a number: nak with this delay. */
+/** What one attempt decided, and the results it has to tell. */
 export interface AttemptOutcome {
+  /** null: every channel is settled, ack; a number: nak with this delay. */
   retryInMs: number | null;
+  /**
+   * Publishes the attempt's delivery results; never throws. Called right after the ack or
+   * nak, so that both leave in one socket write: every channel is settled in the ledger
+   * by then, so a result lost after the ack is only late (the invites reconciler
+   * re-publishes an unconfirmed delivery, whose settled record repeats it).
+   */
+  report(): Promise<void>;
 }
 
 /** `${APP_BASE_URL}/invite#token=…`, shared with the gateway's preview. */
 export { acceptLink };
 
+/** One channel's part of an attempt: its retry delay (null: settled) and its result, if it has one. */
+interface ChannelOutcome {
+  retryInMs: number | null;
+  result?: ResultInput;
+}
+
+const isFinal = (record: DeliveryRecord) => record.state === 'sent' || record.state === 'dead';
+
 /**
  * Delivers one invite event on each of its channels, at most once per (invite, token
  * version, channel), and says whether the event is done or must come back later.
+ *
+ * A new delivery costs three round trips to NATS: the claim with the closure read beside
+ * it, the `sent` record, and the result with the ack.
  */
 export function createInviteDeliverer(deps: InviteDelivererDeps) {
   const { policy, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
 
-  async function finish(event: InviteIssuedEvent, channel: Channel, outcome: Outcome, attempt: number, extra: { providerMessageId?: string | null; error?: string | null }, ctx: AttemptContext) {
-    await deps.results.publish({ event, channel: channel.name, outcome, attempt, provider: channel.provider, ...extra }, ctx.traceparent);
+  function skipped(event: InviteIssuedEvent, channel: Channel, attempt: number, reason: string): ChannelOutcome {
+    metrics.deliveries.inc({ channel: channel.name, provider: channel.provider, outcome: 'skipped' });
+    return { retryInMs: null, result: { event, channel: channel.name, outcome: 'skipped', attempt, provider: channel.provider, error: reason } };
   }
 
-  async function giveUp(event: InviteIssuedEvent, channel: Channel, key: string, attempt: number, error: string, ctx: AttemptContext) {
+  /** Already final: say so again (same msgID as the first time, so JetStream drops the copy), send nothing. */
+  function repeated(event: InviteIssuedEvent, channel: Channel, record: DeliveryRecord): ChannelOutcome {
+    const outcome = record.state === 'sent' ? 'sent' : 'dead';
+    return {
+      retryInMs: null,
+      result: { event, channel: channel.name, outcome, attempt: record.attempt, provider: record.provider, providerMessageId: record.providerMessageId ?? null, error: record.error ?? null },
+    };
+  }
+
+  async function giveUp(event: InviteIssuedEvent, channel: Channel, key: string, attempt: number, error: string): Promise<ChannelOutcome> {
     await deps.deadLetters.put({
       id: key,
       inviteId: event.inviteId,
@@ -84,73 +113,72 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
     metrics.deadLetters.inc({ channel: channel.name });
     metrics.attempts.observe({ channel: channel.name, outcome: 'dead' }, attempt);
     logger.warn({ inviteId: event.inviteId, channel: channel.name, attempt, error }, 'delivery dead-lettered');
-    await finish(event, channel, 'dead', attempt, { error }, ctx);
+    return { retryInMs: null, result: { event, channel: channel.name, outcome: 'dead', attempt, provider: channel.provider, error } };
   }
 
-  /** Already final: say so again (same msgID as the first time, so JetStream drops the copy), send nothing. */
-  async function repeatResult(event: InviteIssuedEvent, channel: Channel, record: DeliveryRecord, ctx: AttemptContext) {
-    const outcome = record.state === 'sent' ? 'sent' : 'dead';
-    await deps.results.publish(
-      { event, channel: channel.name, outcome, attempt: record.attempt, provider: record.provider, providerMessageId: record.providerMessageId ?? null, error: record.error ?? null },
-      ctx.traceparent,
-    );
+  /**
+   * Claims the key and reads the invite's closure at once (one round trip). A claim that
+   * turns out not to be needed (the invite closed, or the closure could not be read) is
+   * handed back as it was: `unknown` when an earlier attempt may have sent, else `failed`.
+   */
+  async function claimUnlessClosed(event: InviteIssuedEvent, channel: Channel, key: string, attempt: number) {
+    const [claimed, closure] = await Promise.allSettled([deps.ledger.claim(key, attempt, channel.provider), deps.ledger.closedAs(event.inviteId)]);
+    if (claimed.status === 'rejected') throw claimed.reason;
+    const claim = claimed.value;
+    const closedAs = closure.status === 'fulfilled' ? closure.value : null;
+    if (claim.kind === 'claimed' && (closure.status === 'rejected' || closedAs)) {
+      const why = closedAs ? `not sent: the invite was ${closedAs}` : 'not sent: the invite could not be checked for closure';
+      await deps.ledger.settle(key, { state: claim.mayHaveBeenSent ? 'unknown' : 'failed', attempt, provider: channel.provider, error: why });
+    }
+    if (closure.status === 'rejected' && claim.kind !== 'sent' && claim.kind !== 'dead') throw closure.reason;
+    return { claim, closedAs };
   }
 
-  /** One channel of one event; returns null when settled, else the delay before the next attempt. */
-  async function deliverOn(event: InviteIssuedEvent, channel: Channel, ctx: AttemptContext): Promise<number | null> {
+  /** One channel of one event: settled (with its result to publish), or the delay before the next attempt. */
+  async function deliverOn(event: InviteIssuedEvent, channel: Channel, ctx: AttemptContext): Promise<ChannelOutcome> {
     const { attempt } = ctx;
     const key = deliveryKey(event.inviteId, event.tokenVersion, channel.name);
-    if (channel.disabledReason) {
-      metrics.deliveries.inc({ channel: channel.name, provider: channel.provider, outcome: 'skipped' });
-      await finish(event, channel, 'skipped', attempt, { error: channel.disabledReason }, ctx);
-      return null;
-    }
-
-    // A redelivery or a reconciler re-publish of a settled delivery: cheap answer, no rate-limit slot.
-    const settled = await deps.ledger.get(key);
-    if (settled && (settled.record.state === 'sent' || settled.record.state === 'dead')) {
-      await repeatResult(event, channel, settled.record, ctx);
-      return null;
-    }
-
+    if (channel.disabledReason) return skipped(event, channel, attempt, channel.disabledReason);
+    const limiter = deps.limiters[channel.name];
     // Accepted, declined, withdrawn or expired while the event waited (a retry, a rate-limit
     // queue, a re-publish): the link would only lead to an error page.
-    const closedAs = await deps.ledger.closedAs(event.inviteId);
-    if (closedAs) {
-      metrics.deliveries.inc({ channel: channel.name, provider: channel.provider, outcome: 'skipped' });
-      await finish(event, channel, 'skipped', attempt, { error: `the invite was ${closedAs} before it was delivered` }, ctx);
-      return null;
+    const closedReason = (status: string) => `the invite was ${status} before it was delivered`;
+
+    if (limiter.limited) {
+      // A redelivery of a settled delivery, or one of a closed invite, must not take one of
+      // the provider's slots: look before booking one. Unlimited, the claim tells the same.
+      const [current, closedAs] = await Promise.all([deps.ledger.get(key), deps.ledger.closedAs(event.inviteId)]);
+      if (current && isFinal(current.record)) return repeated(event, channel, current.record);
+      if (closedAs) return skipped(event, channel, attempt, closedReason(closedAs));
     }
 
     // Local work first: a token we cannot read or a link we cannot render will not get better.
-    let link: string;
+    let link: string | null = null;
     try {
       const token = deps.cipher.decrypt(event.encryptedToken, event.inviteId);
-      if (!matches(InviteToken, token)) throw new Error('not an invite token');
-      link = acceptLink(deps.appBaseUrl, token);
+      if (matches(InviteToken, token)) link = acceptLink(deps.appBaseUrl, token);
     } catch {
-      const claim = await deps.ledger.claim(key, attempt, channel.provider);
-      if (claim.kind === 'busy') return claim.retryInMs;
-      if (claim.kind === 'claimed') await giveUp(event, channel, key, attempt, 'the token cannot be decrypted with TOKEN_ENCRYPTION_KEY', ctx);
-      return null;
+      link = null;
     }
-    const rendered = await deps.templates.render({ ...event, link });
+    const rendered = link === null ? null : await deps.templates.render({ ...event, link });
 
-    const waitMs = deps.limiters[channel.name].reserve();
-    if (waitMs > 0) {
-      const waited = await waitWithHeartbeat(waitMs, policy.heartbeatMs, ctx.working, ctx.signal);
-      metrics.rateLimitWait.observe({ channel: channel.name }, waitMs / 1000);
-      if (!waited) return 0; // stopping: hand the event back at once
-    } else {
-      metrics.rateLimitWait.observe({ channel: channel.name }, 0);
+    if (rendered) {
+      const waitMs = limiter.reserve();
+      if (waitMs > 0) {
+        const waited = await waitWithHeartbeat(waitMs, policy.heartbeatMs, ctx.working, ctx.signal);
+        metrics.rateLimitWait.observe({ channel: channel.name }, waitMs / 1000);
+        if (!waited) return { retryInMs: 0 }; // stopping: hand the event back at once
+      } else {
+        metrics.rateLimitWait.observe({ channel: channel.name }, 0);
+      }
     }
 
-    const claim = await deps.ledger.claim(key, attempt, channel.provider);
-    if (claim.kind === 'busy') return claim.retryInMs;
-    if (claim.kind === 'sent' || claim.kind === 'dead') {
-      await repeatResult(event, channel, claim.record, ctx);
-      return null;
-    }
+    // Checked after any rate-limit wait, so a closure that came during it is seen too.
+    const { claim, closedAs } = await claimUnlessClosed(event, channel, key, attempt);
+    if (claim.kind === 'sent' || claim.kind === 'dead') return repeated(event, channel, claim.record);
+    if (closedAs) return skipped(event, channel, attempt, closedReason(closedAs));
+    if (claim.kind === 'busy') return { retryInMs: claim.retryInMs };
+    if (link === null || rendered === null) return giveUp(event, channel, key, attempt, 'the token cannot be decrypted with TOKEN_ENCRYPTION_KEY');
 
     const started = performance.now();
     // Not tied to ctx.signal: a send under way when the process stops is finished, not cut.
@@ -164,35 +192,55 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
       metrics.deliveries.inc({ channel: channel.name, provider: channel.provider, outcome: 'sent' });
       metrics.attempts.observe({ channel: channel.name, outcome: 'sent' }, attempt);
       if (receipt.recovered) logger.info({ inviteId: event.inviteId, channel: channel.name, attempt }, 'an earlier ambiguous attempt had gone through; not sent again');
-      await finish(event, channel, 'sent', attempt, { providerMessageId: receipt.providerMessageId }, ctx);
-      return null;
+      return { retryInMs: null, result: { event, channel: channel.name, outcome: 'sent', attempt, provider: channel.provider, providerMessageId: receipt.providerMessageId } };
     } catch (caught) {
       metrics.duration.observe({ channel: channel.name }, (performance.now() - started) / 1000);
       const error = isDeliveryError(caught) ? caught : new DeliveryError('ambiguous', (caught as Error)?.message ?? String(caught));
       if (error.kind === 'ambiguous') metrics.ambiguous.inc({ channel: channel.name });
-      if (error.kind === 'permanent') {
-        await giveUp(event, channel, key, attempt, error.message, ctx);
-        return null;
-      }
-      if (attempt >= policy.maxAttempts) {
-        await giveUp(event, channel, key, attempt, `gave up after ${attempt} attempts: ${error.message}`, ctx);
-        return null;
-      }
+      if (error.kind === 'permanent') return giveUp(event, channel, key, attempt, error.message);
+      if (attempt >= policy.maxAttempts) return giveUp(event, channel, key, attempt, `gave up after ${attempt} attempts: ${error.message}`);
       const delay = retryDelayMs(attempt, policy.backoffBaseMs, policy.backoffMaxMs);
       await deps.ledger.settle(key, { state: error.kind === 'ambiguous' ? 'unknown' : 'failed', attempt, provider: channel.provider, error: error.message });
       metrics.deliveries.inc({ channel: channel.name, provider: channel.provider, outcome: 'failed' });
       logger.info({ inviteId: event.inviteId, channel: channel.name, attempt, kind: error.kind, providerCode: error.providerCode, error: error.message, retryInMs: delay }, 'delivery failed; will retry');
-      await finish(event, channel, 'failed', attempt, { error: `${error.message} (next attempt in ${(delay / 1000).toFixed(3)} s)` }, ctx);
-      return delay;
+      return {
+        retryInMs: delay,
+        result: { event, channel: channel.name, outcome: 'failed', attempt, provider: channel.provider, error: `${error.message} (next attempt in ${(delay / 1000).toFixed(3)} s)` },
+      };
+    }
+  }
+
+  /** A result that fails to publish is tried again a little; the event is acked already, so it must not throw. */
+  async function publish(result: ResultInput, traceparent: string | undefined): Promise<void> {
+    for (let round = 0; ; round++) {
+      try {
+        await deps.results.publish(result, traceparent);
+        return;
+      } catch (error) {
+        if (round >= 2) {
+          logger.warn(
+            { err: error, inviteId: result.event.inviteId, channel: result.channel, outcome: result.outcome },
+            'delivery result not published; it is repeated when the invites reconciler re-publishes the event',
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** round));
+      }
     }
   }
 
   return {
     async deliver(event: InviteIssuedEvent, ctx: AttemptContext): Promise<AttemptOutcome> {
       const channels = [...new Set(event.channels)].map((name) => deps.channels[name]);
-      const delays = await Promise.all(channels.map((channel) => deliverOn(event, channel, ctx)));
-      const pending = delays.filter((d): d is number => d !== null);
-      return { retryInMs: pending.length ? Math.max(...pending) : null };
+      const outcomes = await Promise.all(channels.map((channel) => deliverOn(event, channel, ctx)));
+      const pending = outcomes.flatMap((o) => (o.retryInMs === null ? [] : [o.retryInMs]));
+      const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+      return {
+        retryInMs: pending.length ? Math.max(...pending) : null,
+        report: async () => {
+          await Promise.all(results.map((result) => publish(result, ctx.traceparent)));
+        },
+      };
     },
     /** The invite closed: deliveries of it still waiting are skipped from now on. */
     async closed(inviteId: string, status: string): Promise<void> {

@@ -6,16 +6,19 @@
  * waits in its consumer slot (its ack kept alive) and the rest waits in the stream.
  */
 export interface RateLimiter {
+  /** False when unlimited: reserve() is then always 0. */
+  readonly limited: boolean;
   /** Milliseconds to wait before the booked send may start (0 when unlimited or free). */
   reserve(): number;
 }
 
 export function createRateLimiter(perMinute: number, now: () => number = Date.now): RateLimiter {
-  if (perMinute <= 0) return { reserve: () => 0 };
+  if (perMinute <= 0) return { limited: false, reserve: () => 0 };
   const interval = 60_000 / perMinute;
   const tolerance = interval * (Math.max(1, Math.floor(perMinute / 60)) - 1);
   let theoretical = 0;
   return {
+    limited: true,
     reserve() {
       const t = now();
       theoretical = Math.max(theoretical, t);
