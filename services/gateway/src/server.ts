@@ -5,7 +5,7 @@ import { loadGatewayConfig } from './config.ts';
 import { createGatewayDeps } from './deps.ts';
 
 /** The gateway process: config, NATS, shared limit stores, listen, graceful close on SIGINT/SIGTERM. */
-const telemetry = startTelemetry('gateway');
+const telemetry = await startTelemetry('gateway');
 let config;
 try {
   config = loadGatewayConfig();

@@ -3,7 +3,7 @@ import { createLogger, startOpsServer, startTelemetry, stopOnSignals } from '@in
 import { startInvites } from './app.ts';
 
 /** The invites process: starts the service, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
-const telemetry = startTelemetry('invites');
+const telemetry = await startTelemetry('invites');
 let config;
 try {
   config = loadInvitesConfig();

@@ -3,7 +3,7 @@ import { createLogger, startOpsServer, startTelemetry, stopOnSignals } from '@in
 import { startNotifier } from './app.ts';
 
 /** The notifier process: starts the consumer, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
-const telemetry = startTelemetry('notifier');
+const telemetry = await startTelemetry('notifier');
 let config;
 try {
   config = loadNotifierConfig();
