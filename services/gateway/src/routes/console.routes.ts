@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import type { FastifyPluginAsync } from 'fastify';
 
 const consoleDir = fileURLToPath(new URL('../../console/', import.meta.url));
@@ -37,31 +37,45 @@ interface Asset {
   type: string;
 }
 
+/** Console bundles being built in this process. */
+let building = 0;
+
 /**
  * Bundles the console (console/main.ts and console/console.css) with esbuild, in
  * memory. Names carry a content hash, so assets are cached for good and the HTML,
  * never cached, always names the current ones: nothing is written to disk, nothing
  * can go stale, and `npm start` needs no build step.
+ *
+ * esbuild builds in a child process that it keeps alive for later calls (some 70 MB
+ * resident); the gateway makes none, so the child is stopped once no build is under
+ * way. A later build starts a new one.
  */
 export async function bundleConsole(options: { minify: boolean }): Promise<{ html: string; assets: Map<string, Asset> }> {
-  const result = await build({
-    absWorkingDir: consoleDir,
-    entryPoints: { main: 'main.ts', console: 'console.css' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    outdir: 'assets',
-    entryNames: '[name]-[hash]',
-    chunkNames: 'chunk-[hash]',
-    minify: options.minify,
-    sourcemap: options.minify ? false : 'linked',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    legalComments: 'none',
-  });
+  building += 1;
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: consoleDir,
+      entryPoints: { main: 'main.ts', console: 'console.css' },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      target: 'es2022',
+      platform: 'browser',
+      outdir: 'assets',
+      entryNames: '[name]-[hash]',
+      chunkNames: 'chunk-[hash]',
+      minify: options.minify,
+      sourcemap: options.minify ? false : 'linked',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      legalComments: 'none',
+    });
+  } finally {
+    building -= 1;
+    if (building === 0) await stop();
+  }
   const assets = new Map<string, Asset>();
   for (const file of result.outputFiles) {
     assets.set(basename(file.path), { body: file.contents, type: types[extname(file.path)] ?? 'application/octet-stream' });
