@@ -2,8 +2,6 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createTokenCipher, ensureStreams, natsNames, type Channel as ChannelName } from '@invite/contracts';
 import { createDisabledChannel, type Channel } from './channels/channel.ts';
-import { createEmailChannel, createFileOutboxChannel } from './channels/email.channel.ts';
-import { createSmsChannel } from './channels/sms.channel.ts';
 import type { NotifierConfig } from './config.ts';
 import { ensureNotifierConsumer, startInviteIssuedConsumer, type InviteIssuedConsumer } from './consumers/invite-issued.consumer.ts';
 import { createDeadLetterStore } from './dead-letters.ts';
@@ -16,12 +14,19 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { openStores } from './stores.ts';
 import { createTemplateRenderer, type OrgTemplateSource } from '@invite/templates';
 
-/** The two channels as configured; an unconfigured provider gives a channel whose deliveries are skipped. */
-export function createChannels(config: NotifierConfig, logger: Logger): Record<ChannelName, Channel> {
+/**
+ * The two channels as configured; an unconfigured provider gives a channel whose
+ * deliveries are skipped. A provider's client library is imported only when its
+ * channel is configured: twilio alone, with axios and its generated API tree, is
+ * about 10 MB of heap that a notifier without SMS would carry for nothing.
+ */
+export async function createChannels(config: NotifierConfig, logger: Logger): Promise<Record<ChannelName, Channel>> {
   let email: Channel;
   if (config.SMTP_URL) {
+    const { createEmailChannel } = await import('./channels/email.channel.ts');
     email = createEmailChannel({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, maxConnections: config.SMTP_MAX_CONNECTIONS });
   } else if (config.NODE_ENV === 'development' && config.NOTIFIER_DEV_OUTBOX_DIR) {
+    const { createFileOutboxChannel } = await import('./channels/email.channel.ts');
     email = createFileOutboxChannel({ dir: config.NOTIFIER_DEV_OUTBOX_DIR, from: config.SMTP_FROM });
     logger.warn({ dir: config.NOTIFIER_DEV_OUTBOX_DIR }, 'SMTP_URL is not set: emails are written to the development outbox folder');
   } else {
@@ -30,6 +35,7 @@ export function createChannels(config: NotifierConfig, logger: Logger): Record<C
   }
   let sms: Channel;
   if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM) {
+    const { createSmsChannel } = await import('./channels/sms.channel.ts');
     sms = createSmsChannel({
       accountSid: config.TWILIO_ACCOUNT_SID,
       authToken: config.TWILIO_AUTH_TOKEN,
@@ -66,7 +72,7 @@ export interface NotifierOptions {
 export async function startNotifier(config: NotifierConfig, logger: Logger, options: NotifierOptions = {}): Promise<NotifierApp> {
   const names = natsNames(config.NATS_PREFIX);
   const metrics = createMetrics();
-  const channels = createChannels(config, logger);
+  const channels = await createChannels(config, logger);
   const nc = await connect({ servers: config.NATS_URL, name: 'notifier', maxReconnectAttempts: -1 });
   try {
     const jsm = await jetstreamManager(nc);
