@@ -220,7 +220,7 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
         if (round >= 2) {
           logger.warn(
             { err: error, inviteId: result.event.inviteId, channel: result.channel, outcome: result.outcome },
-            'delivery result not published; it is repeated when the invites reconciler re-publishes the event',
+            'delivery result not published; the ledger holds the outcome, and the next handling of the event (a retry, or the invites reconciler re-publishing it) reports it',
           );
           return;
         }
