@@ -1,4 +1,5 @@
 import { connect } from '@nats-io/transport-node';
+import { serviceConnectionOptions } from '@invite/contracts';
 import { startTelemetry, stopOnSignals } from '@invite/telemetry';
 import { buildGateway } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
@@ -14,7 +15,7 @@ try {
   process.exit(78);
 }
 
-const nc = await connect({ servers: config.NATS_URL, name: 'gateway', maxReconnectAttempts: -1 }).catch((error: unknown) => {
+const nc = await connect(serviceConnectionOptions(config.NATS_URL, 'gateway')).catch((error: unknown) => {
   process.stderr.write(`gateway: cannot reach NATS at ${config.NATS_URL}: ${(error as Error).message}\n`);
   process.exit(1);
 });
