@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { createTokenCipher, ensureStreams, natsNames, type Channel as ChannelName } from '@invite/contracts';
+import { createTokenCipher, ensureStreams, natsNames, serviceConnectionOptions, type Channel as ChannelName } from '@invite/contracts';
 import { createDisabledChannel, type Channel } from './channels/channel.ts';
 import type { NotifierConfig } from './config.ts';
 import { ensureNotifierConsumer, startInviteIssuedConsumer, type InviteIssuedConsumer } from './consumers/invite-issued.consumer.ts';
@@ -73,7 +73,7 @@ export async function startNotifier(config: NotifierConfig, logger: Logger, opti
   const names = natsNames(config.NATS_PREFIX);
   const metrics = createMetrics();
   const channels = await createChannels(config, logger);
-  const nc = await connect({ servers: config.NATS_URL, name: 'notifier', maxReconnectAttempts: -1 });
+  const nc = await connect(serviceConnectionOptions(config.NATS_URL, 'notifier'));
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, names, config.STREAM_REPLICAS);
