@@ -42,10 +42,12 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
 }
 
 async function start(serviceName: string, env: NodeJS.ProcessEnv): Promise<Telemetry> {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const configured = ['OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'].some((name) => env[name]);
+  // Every hop hands its traceparent on explicitly, so ids flow without an active-span
+  // context; tracking that context through every await is paid only when spans are kept.
   if (!configured || env.OTEL_SDK_DISABLED === 'true') return { exporting: false, shutdown: async () => {} };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const { startNodeSdk } = await import('@opentelemetry/sdk-node');
   const sdk = startNodeSdk({
     resourceAttributes: { 'service.name': env.OTEL_SERVICE_NAME ?? serviceName },
