@@ -18,7 +18,7 @@ export const NotifierEnv = Type.Object({
 
   SMTP_URL: Optional('SMTP server, e.g. smtp://user:pass@127.0.0.1:2525; unset: email is skipped', '^smtps?://'),
   SMTP_FROM: Type.String({ default: 'invites@localhost', format: 'email', description: 'Envelope sender and From address' }),
-  SMTP_MAX_CONNECTIONS: Int(5, 1, 100, 'Pooled SMTP connections'),
+  SMTP_MAX_CONNECTIONS: Int(16, 1, 100, 'Pooled SMTP connections'),
   NOTIFIER_DEV_OUTBOX_DIR: Optional('Development only: without SMTP_URL, write emails as .eml files here'),
 
   TWILIO_ACCOUNT_SID: Optional('Twilio account; unset: SMS is skipped'),
