@@ -31,7 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { natsNames } from '@invite/contracts';
-import { serverUrl, writeResults } from '../tests/support/bench.ts';
+import { seedPendingInvites, serverUrl, writeResults } from '../tests/support/bench.ts';
 import { missingCounterColumns, runRawCreates, seedRawOrgs, type PgbenchResult } from '../tests/support/pgbench.ts';
 import { rssNow, startSampler, type PhaseUsage } from '../tests/support/proc-stats.ts';
 import { createOwnedOrgs, openConnections, startTopology, waitForEmails, type LoadResult, type OwnedOrg } from '../tests/support/topology.ts';
@@ -159,18 +159,7 @@ try {
   topology.assertAlive();
 
   log(`flatness: seeding ${SEED_ROWS} pending invites into org 18`);
-  const seedStarted = performance.now();
-  await sqlPool.query(
-    `insert into invites (id, org_id, email, role, status, token_hash, expires_at, invited_by, created_at, sent_at,
-                          email_status, sms_status, email_updated_at, sms_updated_at)
-     select gen_random_uuid(), $1::uuid, 'seed.' || g || '@bench.example.test', 'member', 'pending', 'seed-' || $1::text || '-' || g,
-            now() + interval '7 days', $2, ts, ts, 'sent', 'skipped', ts, ts
-       from generate_series(1, $3::int) as g,
-            lateral (select date_trunc('milliseconds', now()) - g * interval '10 milliseconds' as ts) as t`,
-    [largeOrg.orgId, await ownerId(largeOrg.orgId), SEED_ROWS],
-  );
-  await sqlPool.query('analyze');
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const seedSeconds = await seedPendingInvites(sqlPool, largeOrg.orgId, await ownerId(largeOrg.orgId), SEED_ROWS);
   const flatWarmup = Math.min(1, WARMUP_SECONDS);
   const emptyPhase = await httpPhase('empty', Array.from({ length: FLAT_CONNECTIONS }, () => emptyOrg), FLAT_SECONDS, flatWarmup);
   const largePhase = await httpPhase('large', Array.from({ length: FLAT_CONNECTIONS }, () => largeOrg), FLAT_SECONDS, flatWarmup);

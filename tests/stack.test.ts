@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedEnv } from '../services/invites/test/harness.ts';
 import { deleteNotifierState, eventually } from '../services/notifier/test/support/harness.ts';
 import { startSmtpMailbox, type SmtpMailbox } from '../services/notifier/test/support/smtp-mailbox.ts';
-import { run, startService, type ServiceProcess } from './support/processes.ts';
+import { freePort, run, startService, type ServiceProcess } from './support/processes.ts';
 
 /**
  * The system as `npm start` runs it: scripts/start.ts spawning gateway, invites and
@@ -27,14 +27,6 @@ const spans: CollectedSpan[] = [];
 let env: Record<string, string>;
 let base: string;
 let dropDatabase: () => Promise<void>;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** An OTLP/HTTP (JSON) trace receiver keeping (service, traceId, span name). */
 async function startCollector(): Promise<{ server: Server; url: string }> {

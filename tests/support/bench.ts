@@ -219,6 +219,25 @@ export async function startBenchInvites(label: string, overrides: Record<string,
   };
 }
 
+/**
+ * Seeds `rows` pending invites (delivered, a week from expiry, one every 10 ms back in
+ * time) into an org with one statement, then analyzes; returns the seconds it took.
+ */
+export async function seedPendingInvites(sqlPool: pg.Pool, orgId: string, inviterId: string, rows: number): Promise<number> {
+  const started = performance.now();
+  await sqlPool.query(
+    `insert into invites (id, org_id, email, role, status, token_hash, expires_at, invited_by, created_at, sent_at,
+                          email_status, sms_status, email_updated_at, sms_updated_at)
+     select gen_random_uuid(), $1::uuid, 'seed.' || g || '@bench.example.test', 'member', 'pending', 'seed-' || $1::text || '-' || g,
+            now() + interval '7 days', $2, ts, ts, 'sent', 'skipped', ts, ts
+       from generate_series(1, $3::int) as g,
+            lateral (select date_trunc('milliseconds', now()) - g * interval '10 milliseconds' as ts) as t`,
+    [orgId, inviterId, rows],
+  );
+  await sqlPool.query('analyze invites');
+  return (performance.now() - started) / 1000;
+}
+
 /** Writes a benchmark's results to artifacts/bench/<name>.json and says where. */
 export async function writeResults(name: string, results: unknown): Promise<void> {
   const root = new URL('../../', import.meta.url).pathname;

@@ -1,11 +1,10 @@
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { percentile } from './bench.ts';
 import { createTestDatabase, testPrefix } from './database.ts';
-import { run, startService, type ServiceProcess } from './processes.ts';
+import { freePort, run, startService, type ServiceProcess } from './processes.ts';
 import { startSmtpCounter, type SmtpCounter } from './smtp-counter.ts';
 
 /**
@@ -20,14 +19,6 @@ export const serviceEntries = {
   notifier: 'services/notifier/src/server.ts',
 } as const;
 export type ServiceName = keyof typeof serviceEntries;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -14,7 +14,7 @@
  * streams at the end.
  */
 import { encodeCursor } from '../src/domain/cursor.ts';
-import { createInviteWithSql, pool, sample, startBenchInvites, writeResults } from '../../../tests/support/bench.ts';
+import { createInviteWithSql, pool, sample, seedPendingInvites, startBenchInvites, writeResults } from '../../../tests/support/bench.ts';
 
 const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -58,18 +58,7 @@ try {
   // (c) invite.list on an org with SEED invites.
   const orgC = await sqlOrg('Bench C');
   log(`(c) seeding ${SEED} invites`);
-  const seedStarted = performance.now();
-  await sqlPool.query(
-    `insert into invites (id, org_id, email, role, status, token_hash, expires_at, invited_by, created_at, sent_at,
-                          email_status, sms_status, email_updated_at, sms_updated_at)
-     select gen_random_uuid(), $1::uuid, 'seed.' || g || '@bench.example.test', 'member', 'pending', 'seed-' || $1::text || '-' || g,
-            now() + interval '7 days', $2, ts, ts, 'sent', 'skipped', ts, ts
-       from generate_series(1, $3::int) as g,
-            lateral (select date_trunc('milliseconds', now()) - g * interval '10 milliseconds' as ts) as t`,
-    [orgC, ownerId, SEED],
-  );
-  await sqlPool.query('analyze invites');
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const seedSeconds = await seedPendingInvites(sqlPool, orgC, ownerId, SEED);
 
   // Page 1,000 starts after the last row of page 999: the (created_at, id) of row 49,950, newest first.
   const offset = (PAGE - 1) * LIMIT - 1;
