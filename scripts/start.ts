@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { serviceEnvironment, serviceNodeFlags } from './service-process.ts';
 
 /**
  * `npm start`: checks that PostgreSQL and NATS answer, then runs every service as its
@@ -74,7 +75,11 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
 }
 
 for (const service of services) {
-  const child = spawn(process.execPath, [service.entry], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...serviceNodeFlags, service.entry], {
+    cwd: root,
+    env: serviceEnvironment(root, process.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.set(service.name, child);
   prefixLines(service.name, child.stdout!, process.stdout);
   prefixLines(service.name, child.stderr!, process.stderr);

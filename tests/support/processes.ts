@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { serviceEnvironment, serviceNodeFlags } from '../../scripts/service-process.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,9 +17,9 @@ export interface ServiceProcess {
 
 /** Starts a service as its own Node process, as `npm start` does, with `env` on top of this process's environment. */
 export function startService(entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, [entry, ...args], {
+  const child = spawn(process.execPath, [...serviceNodeFlags, entry, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: serviceEnvironment(repoRoot, { ...process.env, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
