@@ -80,12 +80,13 @@ WORKDIR /app
 COPY --from=build /out /app
 
 # The compile cache is filled by the user that runs the service (Node keeps one per
-# user), then handed to root like the rest of /app: read-only at run time.
+# user and writes its files readable by their owner only), then handed to root like
+# the rest of /app: readable, not writable, at run time.
 RUN install -d -o 1000 -g 1000 /app/.compile-cache
 USER 1000:1000
 RUN node warm-compile-cache.mjs
 USER root
-RUN chown -R root:root /app/.compile-cache
+RUN chown -R root:root /app/.compile-cache && chmod -R a+rX,go-w /app/.compile-cache
 
 LABEL org.opencontainers.image.title="invite-platform-${SERVICE}" \
       org.opencontainers.image.source="https://github.com/invite-platform/invite-platform" \
