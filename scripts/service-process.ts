@@ -6,8 +6,10 @@ import { join } from 'node:path';
  * does (tests/support/processes.ts). The image sets the same in the Dockerfile.
  *
  * Measured with npm start on 2 cores, 64 keep-alive clients creating invites: with
- * V8's and glibc's defaults each service grew to 230–330 MB resident; with these
- * settings it stays under 150 MB, at the same throughput within the noise.
+ * V8's and glibc's defaults each service grew to 230-330 MB resident; with these
+ * settings each held 130-150 MB (the busiest sample of a run reached 153 MB at
+ * most), at the same throughput within the noise. About 50 MB of that is the node
+ * binary's own code and data, which the three processes share.
  */
 export const serviceNodeFlags = [
   // V8 lets each of the young generation's two semi-spaces grow to 32 MB (64 MB when,
