@@ -14,8 +14,6 @@ export interface SeatState {
   members: number;
   /** Pending invites that have not expired. */
   pendingInvites: number;
-  /** Pending invites past their expiry that still hold a seat until they are expired. */
-  overdue: number;
 }
 
 /** The columns of a seat count (org row `o`), for statements that lock the org row themselves. */
@@ -45,7 +43,6 @@ export async function countSeats(ctx: Context, orgId: string): Promise<SeatState
     seatLimit: row.seat_limit,
     members: row.members_count,
     pendingInvites: row.pending - row.overdue,
-    overdue: row.overdue,
   };
 }
 

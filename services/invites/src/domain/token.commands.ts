@@ -154,7 +154,7 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
       );
       if (!outcome?.consumed) {
         if (outcome && outcome.members_count + outcome.pending - outcome.overdue > outcome.seat_limit) {
-          throw seatLimitReached({ orgName: outcome.name, seatLimit: outcome.seat_limit, members: outcome.members_count, pendingInvites: outcome.pending - outcome.overdue, overdue: outcome.overdue });
+          throw seatLimitReached({ orgName: outcome.name, seatLimit: outcome.seat_limit, members: outcome.members_count, pendingInvites: outcome.pending - outcome.overdue });
         }
         throw await lost(tx, preview.id, tokenHash);
       }
