@@ -50,6 +50,12 @@ export interface NatsNames {
   notificationStream: string;
   notificationEvent(type: NotificationEventType): string;
   notificationEvents: string;
+  /**
+   * Core NATS, kept in no stream: a delivery result once the invites service has
+   * recorded it, re-published as it came. Live views listen here rather than on
+   * `notificationEvents`, so a re-read they make on it already shows the result.
+   */
+  deliveryRecorded: string;
   /** Durable consumer of the notifier on the invite stream. */
   notifierConsumer: string;
   /** Durable consumer of the invites service on the notification stream. */
@@ -74,6 +80,7 @@ export function natsNames(prefix = ''): NatsNames {
     notificationStream: stream('NOTIFICATIONS'),
     notificationEvent: (type) => subject(`notifications.events.${type}`),
     notificationEvents: subject('notifications.events.>'),
+    deliveryRecorded: subject('invites.live.delivery'),
     notifierConsumer: 'notifier',
     deliveryConsumer: 'invites-delivery',
   };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
-import { uuidv7, type ConsoleEvent, type DeliveryResultEvent, type InviteWithLink, type TokenPair } from '@invite/contracts';
+import pg from 'pg';
+import { uuidv7, type ConsoleEvent, type DeliveryResultEvent, type InviteView, type InviteWithLink, type TokenPair } from '@invite/contracts';
 import { addMember, email, orgWithOwner, type OrgWithOwner } from '../../invites/test/harness.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 import { extraGateway } from './support.ts';
@@ -171,6 +172,29 @@ describe('GET /v1/orgs/:orgId/events', () => {
     } finally {
       streamA.close();
       streamB.close();
+    }
+  });
+
+  it('tells of a delivery result only once the invite shows it, so a re-read on the event is never stale', async () => {
+    const stream = await openStream(a.orgId, a.owner.accessToken);
+    const held = new pg.Client({ connectionString: g.invites.env.DATABASE_URL });
+    await held.connect();
+    try {
+      const created = await invite(a, a.owner.accessToken);
+      await eventually('the created event', () => eventsOf(stream).some((e) => e.inviteId === created.invite.id));
+      // The invite row is locked: the invites service cannot record the result yet.
+      await held.query('begin');
+      await held.query('select 1 from invites where id = $1 for update', [created.invite.id]);
+      const sent = await publishResult(created, 'delivery.sent');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(eventsOf(stream).some((e) => e.id === sent.id)).toBe(false);
+      await held.query('commit');
+      await eventually('the sent event', () => eventsOf(stream).some((e) => e.id === sent.id));
+      const read = await g.app.inject({ method: 'GET', url: `/v1/orgs/${a.orgId}/invites/${created.invite.id}`, headers: { authorization: `Bearer ${a.owner.accessToken}` } });
+      expect(read.json<InviteView>().delivery.email.status).toBe('sent');
+    } finally {
+      stream.close();
+      await held.end();
     }
   });
 

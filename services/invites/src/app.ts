@@ -76,7 +76,7 @@ export async function startInvites(config: InvitesConfig, logger: Logger): Promi
     afterSeconds: config.RECONCILE_AFTER_SECONDS,
   });
   reconciler.start();
-  const results = await startDeliveryResultsConsumer(js, domain, logger, metrics);
+  const results = await startDeliveryResultsConsumer(nc, js, domain, logger, metrics);
 
   return {
     domain,

@@ -22,21 +22,20 @@ export interface EventHub {
 }
 
 /**
- * Fans the platform's events out to the console streams of this process: ONE core NATS
- * subscription (a wildcard over `invites.events.>` and `notifications.events.>` under
- * the prefix; JetStream publishes reach core subscribers too), opened with the first
- * stream, and an in-memory map org → listeners. A listener only ever gets its org's events.
+ * Fans the platform's events out to the console streams of this process: core NATS
+ * subscriptions to the invite events (`invites.events.>`; JetStream publishes reach
+ * core subscribers too) and to the delivery results the invites service has recorded
+ * (`deliveryRecorded`, not the notifier's own publish: a console re-reading the invite
+ * on that event must find the result already written), opened with the first stream,
+ * and an in-memory map org → listeners. A listener only ever gets its org's events.
  */
 export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams: number): EventHub {
   const listeners = new Map<string, Map<ConsoleListener, () => void>>();
   let open = 0;
-  let subscription: Subscription | undefined;
-  // `<prefix>.*.events.>` covers both families; anything else it matches is dropped below.
-  const families = [names.inviteEvents, names.notificationEvents].map((s) => s.slice(0, -1));
-  const wildcard = names.inviteEvents.replace(/invites\.events\.>$/, '*.events.>');
+  let subscriptions: Subscription[] = [];
 
-  function dispatch(subject: string, data: () => unknown) {
-    if (listeners.size === 0 || !families.some((f) => subject.startsWith(f))) return;
+  function dispatch(data: () => unknown) {
+    if (listeners.size === 0) return;
     let value: unknown;
     try {
       value = data();
@@ -52,11 +51,19 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams:
   }
 
   function subscribe() {
-    subscription ??= nc.subscribe(wildcard, {
-      callback: (error, msg) => {
-        if (!error) dispatch(msg.subject, () => msg.json());
-      },
-    });
+    if (subscriptions.length) return;
+    subscriptions = [names.inviteEvents, names.deliveryRecorded].map((subject) =>
+      nc.subscribe(subject, {
+        callback: (error, msg) => {
+          if (!error) dispatch(() => msg.json());
+        },
+      }),
+    );
+  }
+
+  function unsubscribe() {
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    subscriptions = [];
   }
 
   return {
@@ -80,10 +87,7 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams:
             ofOrg.delete(listener);
             if (ofOrg.size === 0 && listeners.get(orgId) === ofOrg) listeners.delete(orgId);
             // Nobody left to tell: stop receiving every event of the platform.
-            if (listeners.size === 0) {
-              subscription?.unsubscribe();
-              subscription = undefined;
-            }
+            if (listeners.size === 0) unsubscribe();
             release();
           };
         },
@@ -96,8 +100,7 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams:
     close() {
       for (const ofOrg of [...listeners.values()]) for (const onClose of [...ofOrg.values()]) onClose();
       listeners.clear();
-      subscription?.unsubscribe();
-      subscription = undefined;
+      unsubscribe();
     },
   };
 }

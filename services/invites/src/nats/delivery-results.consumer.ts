@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { nanos } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { DeliveryResultEvent, matches } from '@invite/contracts';
 import { inSpan, SpanKind } from '@invite/telemetry';
@@ -48,8 +48,11 @@ export async function recordDeliveryResult(em: EntityManager, result: DeliveryRe
 
 const resultConcurrency = 16;
 
-/** Consumes delivery results and records them; acks only after the row is written. */
-export async function startDeliveryResultsConsumer(js: JetStreamClient, domain: Domain, logger: Logger, metrics: Metrics) {
+/**
+ * Consumes delivery results and records them; acks only after the row is written, then
+ * re-publishes each applied result on `deliveryRecorded` for live views.
+ */
+export async function startDeliveryResultsConsumer(nc: NatsConnection, js: JetStreamClient, domain: Domain, logger: Logger, metrics: Metrics) {
   const consumer = await js.consumers.get(domain.names.notificationStream, domain.names.deliveryConsumer);
   const messages = await consumer.consume({ max_messages: 200 });
   // Results are applied a few at a time: each is one conditional update whose guards
@@ -83,6 +86,8 @@ export async function startDeliveryResultsConsumer(js: JetStreamClient, domain: 
       );
       metrics.deliveryResults.inc({ channel: result.channel, outcome: applied ? result.type.slice(9) : 'stale' });
       msg.ack();
+      // Live views re-read the invite on this, so it goes out only once the row shows it.
+      if (applied) nc.publish(domain.names.deliveryRecorded, msg.data, msg.headers ? { headers: msg.headers } : undefined);
     } catch (error) {
       logger.warn({ err: error, inviteId: result.inviteId }, 'could not record delivery result; retrying');
       msg.nak(Math.min(30_000, 1000 * 2 ** Math.min(msg.info.deliveryCount, 5)));
