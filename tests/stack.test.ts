@@ -70,6 +70,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   const isolated = await isolatedEnv('stack');
   dropDatabase = isolated.db.drop;
+  // As on a fresh PostgreSQL server: the database does not exist until the invites service creates it.
+  await isolated.db.drop();
   env = {
     ...isolated.env,
     LOG_LEVEL: 'info',

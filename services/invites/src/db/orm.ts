@@ -22,14 +22,13 @@ export interface OrmOptions {
   poolMax?: number;
 }
 
-/** Connects to PostgreSQL (creating the database if missing). Never applies migrations by itself. */
+/** The ORM over PostgreSQL; `migrate` creates the database when it is missing. Never applies migrations by itself. */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(
     defineConfig({
       clientUrl: options.databaseUrl,
       entities,
       debug: false,
-      ensureDatabase: true,
       pool: { min: 0, max: options.poolMax ?? 10, idleTimeoutMillis: 30_000 },
       extensions: [Migrator],
       migrations: {
@@ -43,15 +42,28 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   );
 }
 
+/**
+ * Creates the database when it does not exist yet (the lock below needs it). Two
+ * replicas may race to create it: the loser's "already exists" is success too.
+ */
+async function ensureDatabase(orm: MikroORM): Promise<void> {
+  try {
+    await orm.schema.ensureDatabase({ create: true });
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P04') throw error;
+  }
+}
+
 /** Key of the advisory lock that serialises migrations across replicas and the migration Job. */
 const migrationLock = 0x696e7669; // 'invi'
 
 /**
- * Applies pending migrations; a no-op when the schema is current. Several replicas
+ * Creates the database if it is missing, then applies pending migrations; a no-op when the schema is current. Several replicas
  * starting at once (and the migration Job) take turns on an advisory lock, so only one
  * migrates and the others find nothing left to do.
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
+  await ensureDatabase(orm);
   // A session lock needs one session: its own connection, not one borrowed from the pool.
   const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
   await lock.connect();
