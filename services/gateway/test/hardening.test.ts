@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode, InviteWithLink, TokenPair } from '@invite/contracts';
-import { addMember, email, orgWithOwner, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
+import { addMember, email, orgRowJson, orgWithOwner, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 import { bearer, expectProblem, json, tableCounts, uuidPattern, type Response } from './support.ts';
 
@@ -301,7 +301,7 @@ async function state() {
     invites: await g.invites.sql(`select id, org_id, email, role, status, token_hash, token_version, expires_at from invites order by id`),
     revokedSessions: await g.invites.sql(`select hash from refresh_tokens where revoked_at is not null order by hash`),
     users: await g.invites.sql(`select id, email, username, name, password_hash from users order by id`),
-    orgs: await g.invites.sql(`select to_jsonb(o) as row from orgs o order by id`),
+    orgs: await g.invites.sql(`select ${orgRowJson} from orgs o order by id`),
   };
 }
 

@@ -9,6 +9,7 @@ import { loadGatewayConfig, type GatewayConfig } from '../src/config.ts';
 import { createGatewayDeps } from '../src/deps.ts';
 import { testPrefix } from '../../../tests/support/database.ts';
 import type { TestGateway } from './harness.ts';
+import { orgRowJson } from '../../invites/test/harness.ts';
 
 /** Helpers shared by the gateway's HTTP tests (the harness files stay untouched). */
 
@@ -96,7 +97,7 @@ export async function tableCounts(g: TestGateway): Promise<Record<string, number
 export async function orgSnapshot(g: TestGateway, orgId: string) {
   const q = (query: string) => g.invites.sql(query, [orgId]);
   return {
-    org: await q(`select to_jsonb(o) as row from orgs o where id = ?`),
+    org: await q(`select ${orgRowJson} from orgs o where id = ?`),
     invites: await q(`select to_jsonb(i) as row from invites i where org_id = ? order by id`),
     memberships: await q(`select to_jsonb(m) as row from memberships m where org_id = ? order by id`),
     audit: await q(`select to_jsonb(a) as row from audit_log a where org_id = ? order by id`),

@@ -32,6 +32,12 @@ export interface TestInvites {
   close(): Promise<void>;
 }
 
+/**
+ * An org row (`o`) as JSON, as the platform sees it: `pending_count` less the releases
+ * not folded in yet, because folding them is background bookkeeping, not a change.
+ */
+export const orgRowJson = `to_jsonb(o) || jsonb_build_object('pending_count', o.pending_count - (select count(*)::int from seat_releases r where r.org_id = o.id)) as row`;
+
 /** Environment of an invites process isolated for one test file. */
 export async function isolatedEnv(label: string, overrides: Record<string, string> = {}) {
   const db = await createTestDatabase(inject('postgresUrl'), label);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError, operations, type CallOptions, type OperationName, type TokenPair } from '@invite/contracts';
-import { addMember, email, orgWithOwner, startTestInvites, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { addMember, email, orgRowJson, orgWithOwner, startTestInvites, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 /**
  * Invariant 1: no request reads or changes another org's data, and the invites
@@ -49,7 +49,7 @@ async function snapshot(orgId: string) {
     memberships: await count(`select count(*)::int as n from memberships where org_id = ?`),
     membershipRows: await t.sql(`select id, user_id, role, created_at from memberships where org_id = ? order by id`, [orgId]),
     inviteRows: await t.sql(`select to_jsonb(i) as row from invites i where org_id = ? order by id`, [orgId]),
-    org: await t.sql(`select to_jsonb(o) as row from orgs o where id = ?`, [orgId]),
+    org: await t.sql(`select ${orgRowJson} from orgs o where id = ?`, [orgId]),
     settings: await t.sql(`select to_jsonb(s) as row from org_settings s where org_id = ?`, [orgId]),
   };
 }
