@@ -74,6 +74,7 @@ ENV NODE_ENV=production \
     SERVICE=${SERVICE} \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=256" \
     MALLOC_ARENA_MAX=4 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     NODE_COMPILE_CACHE=/app/.compile-cache
 WORKDIR /app
 # Owned by root and not writable by the user that runs them.

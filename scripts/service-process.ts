@@ -36,6 +36,12 @@ export function serviceEnvironment(root: string, env: NodeJS.ProcessEnv): NodeJS
     // per core) and keeps what each grew; V8's helper threads and libuv's pool grew
     // 15-20 MB of them per process. Four arenas held 5 MB less, no slower.
     MALLOC_ARENA_MAX: '4',
+    // argon2 takes 19 MB per password hash from malloc. glibc serves a block that large
+    // with its own mapping, returned when freed, until the first one is freed: then it
+    // raises its threshold past 19 MB and serves the next ones from the arenas, which
+    // keep what they grew. Four logins at once left the invites service 77 MB larger
+    // for good. A fixed threshold keeps every such block a mapping of its own.
+    MALLOC_MMAP_THRESHOLD_: '131072',
     ...env,
   };
 }
