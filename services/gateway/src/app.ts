@@ -59,6 +59,9 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // API replies carry tokens, accept links and personal data: no browser or proxy may
+    // keep them. Set first, so a route with a policy of its own replaces it.
+    if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
   });
   registerTracing(app);
 
