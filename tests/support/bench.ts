@@ -166,6 +166,8 @@ export async function startBenchInvites(label: string, overrides: Record<string,
     NATS_PREFIX: testPrefix(label),
     INVITES_HTTP_PORT: '0',
     INVITE_RATE_PER_HOUR: '0',
+    RECIPIENT_INVITES_PER_DAY: '0',
+    INVITER_INVITES_PER_DAY: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...overrides,
   };

@@ -43,7 +43,9 @@ export async function startTopology(label: string, serverUrl: string) {
     NOTIFIER_HTTP_PORT: String(ports.NOTIFIER_HTTP_PORT),
     APP_BASE_URL: base,
     RATE_LIMIT: 'off',
+    // Limits set so high that they never refuse, and are still checked on every create.
     INVITE_RATE_PER_HOUR: '10000000',
+    INVITER_INVITES_PER_DAY: '10000000',
     // Tokens are issued once at set-up; a slow run (long email drains) outlasts the default 15 min.
     ACCESS_TOKEN_TTL_SECONDS: '3600',
     LOG_LEVEL: 'warn',

@@ -18,6 +18,8 @@ export const InvitesEnv = Type.Object({
   REFRESH_TOKEN_TTL_DAYS: Int(30, 1, 365, 'Lifetime of a refresh token'),
   INVITE_DEFAULT_EXPIRY_HOURS: Int(48, 1, 720, 'Expiry of an invite when the request gives none'),
   INVITE_RATE_PER_HOUR: Int(1000, 0, 10_000_000, 'Invites one organisation may create per clock hour (0: no limit)'),
+  RECIPIENT_INVITES_PER_DAY: Int(5, 0, 1_000_000, 'Invites one address or phone number may receive in 24 hours, across every organisation, resends included (0: no cap)'),
+  INVITER_INVITES_PER_DAY: Int(500, 0, 10_000_000, 'Invites one user may send in 24 hours, across every organisation, resends included (0: no cap)'),
   RESEND_COOLDOWN_SECONDS: Int(60, 0, 86_400, 'Minimum time between two sends of one invite'),
   OUTBOX_RELAY: Type.Enum(['on', 'off'], { default: 'on' }),
   OUTBOX_POLL_MS: Int(1000, 10, 60_000, 'Fallback poll interval of the outbox relay'),

@@ -51,6 +51,8 @@ export async function isolatedEnv(label: string, overrides: Record<string, strin
     OUTBOX_POLL_MS: '200',
     RESEND_COOLDOWN_SECONDS: '0',
     INVITE_RATE_PER_HOUR: '0',
+    RECIPIENT_INVITES_PER_DAY: '0',
+    INVITER_INVITES_PER_DAY: '0',
     LOG_LEVEL: 'warn',
     ...overrides,
   };

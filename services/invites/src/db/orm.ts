@@ -7,6 +7,7 @@ import { Migration20261125010000 } from './migrations/Migration20261125010000.ts
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
 import { Migration20261202000000 } from './migrations/Migration20261202000000.ts';
 import { Migration20261206000000 } from './migrations/Migration20261206000000.ts';
+import { Migration20261206010000 } from './migrations/Migration20261206010000.ts';
 
 /** Migrations in the order they apply; a new one is appended here and committed. */
 export const migrations = [
@@ -15,6 +16,7 @@ export const migrations = [
   { name: 'Migration20261201000000', class: Migration20261201000000 },
   { name: 'Migration20261202000000', class: Migration20261202000000 },
   { name: 'Migration20261206000000', class: Migration20261206000000 },
+  { name: 'Migration20261206010000', class: Migration20261206010000 },
 ];
 
 export interface OrmOptions {

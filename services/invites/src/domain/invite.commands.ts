@@ -24,6 +24,7 @@ import { expireOverdue } from './invite.expiry.ts';
 import { insertInvites, type InviteDraft } from './invite.insert.ts';
 import { toInviteView, type InviteFields } from './invite.view.ts';
 import { countSeats, overdueCount, refusalOf, seatColumns, seatLimitReached, seatsAvailable, type Refusal } from './seats.ts';
+import { countSendsSql, inviterCapReached, inviterSubject, recipientCapDetail, recipientCapReached, recipientSubject, sendCapCheckSql, sendCapsOf, sendCounts } from './sends.ts';
 import { settingsColumns, settingsFromRow, templateOf, type SettingsRow } from './settings.commands.ts';
 
 const hour = 3_600_000;
@@ -164,7 +165,7 @@ async function quotaExhausted(ctx: Context): Promise<DomainError> {
  * The error a refused write stands for, worded from the org's state now. Read outside
  * the caller's transaction, which the refused statement aborted.
  */
-async function refusalError(ctx: Context, orgId: string, refusal: Refusal, email: string): Promise<DomainError> {
+async function refusalError(ctx: Context, orgId: string, refusal: Refusal, email: string, phone?: string | null): Promise<DomainError> {
   const reader: Context = { ...ctx, em: ctx.domain.orm.em.fork() as EntityManager, afterCommit: undefined };
   switch (refusal) {
     case 'orgs_seat_limit':
@@ -173,6 +174,13 @@ async function refusalError(ctx: Context, orgId: string, refusal: Refusal, email
       return alreadyMember(email);
     case 'orgs_hourly_quota':
       return quotaExhausted(reader);
+    case 'sends_recipient_cap': {
+      // The address, unless it is the phone number that has had its invites.
+      const counts = phone ? await sendCounts(reader, [recipientSubject(phone)]) : new Map<string, number>();
+      return recipientCapReached(reader, phone && (counts.get(recipientSubject(phone)) ?? 0) >= ctx.domain.config.RECIPIENT_INVITES_PER_DAY ? phone : email);
+    }
+    case 'sends_inviter_cap':
+      return inviterCapReached(reader, requireUser(ctx));
   }
 }
 
@@ -190,7 +198,7 @@ async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: New
       created = await insertInvites(ctx, orgId, [draft]);
     } catch (error) {
       const refusal = refusalOf(error);
-      throw refusal ? await refusalError(ctx, orgId, refusal, email) : error;
+      throw refusal ? await refusalError(ctx, orgId, refusal, email, channels.includes('sms') ? row.phone : null) : error;
     }
     if (created.has(invite.id)) {
       whenCommitted(ctx, () => ctx.domain.counters.created(1));
@@ -313,6 +321,17 @@ export async function bulkCreateInvites(ctx: Context, orgId: string, rows: unkno
   });
 
   const emails = valid.map((v) => v.row.email.toLowerCase());
+  const caps = sendCapsOf(ctx);
+  // The daily send counts this upload is decided on: its addresses, phones and inviter.
+  const subjects = new Set<string>();
+  if (inviter.userId && caps.recipient > 0) {
+    for (const { row, channels } of valid) {
+      subjects.add(recipientSubject(row.email));
+      if (channels.includes('sms') && row.phone) subjects.add(recipientSubject(row.phone));
+    }
+  }
+  const inviterKey = inviter.userId && caps.inviter > 0 ? inviterSubject(inviter.userId) : undefined;
+  if (inviterKey) subjects.add(inviterKey);
   for (let attempt = 1; valid.length > 0; attempt += 1) {
     try {
       const created = await inTransaction(ctx, async (tx) => {
@@ -320,22 +339,31 @@ export async function bulkCreateInvites(ctx: Context, orgId: string, rows: unkno
         await expireOverdue(tx, { orgId, emails });
         const state = await bulkState(tx, orgId, emails);
         let { seatsLeft, quotaLeft } = state;
+        const sent = await sendCounts(tx, [...subjects]);
+        let sendsLeft = inviterKey ? caps.inviter - (sent.get(inviterKey) ?? 0) : Infinity;
         let noSeat: DomainError | undefined;
         let noQuota: DomainError | undefined;
+        let noSends: DomainError | undefined;
         const drafts: { index: number; email: string; value: InviteWithLink; draft: InviteDraft }[] = [];
         for (const { index, row, channels } of valid) {
           const email = row.email.toLowerCase();
+          const recipients = channels.includes('sms') && row.phone ? [email, row.phone] : [email];
+          const capped = inviter.userId && caps.recipient > 0 ? recipients.find((r) => (sent.get(recipientSubject(r)) ?? 0) >= caps.recipient) : undefined;
           let refused: DomainError | undefined;
           if (state.members.has(email)) refused = alreadyMember(email);
           else if (state.pending.has(email)) refused = alreadyPending(email);
           else if (seatsLeft < 1) refused = noSeat ??= seatLimitReached(await countSeats(tx, orgId));
           else if (quotaLeft < 1) refused = noQuota ??= await quotaExhausted(tx);
+          else if (capped) refused = new DomainError('RATE_LIMITED', { detail: recipientCapDetail(tx, capped) });
+          else if (sendsLeft < 1) refused = noSends ??= await inviterCapReached(tx, inviter.userId!);
           if (refused) {
             results[index] = { row: index, status: 'failed', email: row.email, code: refused.code, detail: refused.detail };
             continue;
           }
           seatsLeft -= 1;
           quotaLeft -= 1;
+          sendsLeft -= 1;
+          for (const r of recipients) sent.set(recipientSubject(r), (sent.get(recipientSubject(r)) ?? 0) + 1);
           const { draft, invite, acceptUrl } = draftInvite(tx, orgId, inviter, row, channels);
           drafts.push({ index, email: row.email, draft, value: { invite: toInviteView(invite), acceptUrl } });
         }
@@ -413,15 +441,38 @@ export async function resendInvite(ctx: Context, orgId: string, inviteId: string
       issuedEvent(next, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template: inviter.template }),
       now,
     );
-    // The row is locked already: the update, its audit entry and its event are one statement.
+    // The rows are locked already: the update, its audit entry, its event and the daily
+    // send counts (the resender's, the invitee's) are one statement.
+    const caps = sendCapsOf(tx);
     await tx.em.execute(
       `with upd as (update invites set ${sets.join(', ')} where id = ? returning id),
             a as (insert into audit_log ${auditColumns} select a.* from ${auditRecordset}),
-            e as (insert into outbox ${outboxColumns} select e.* from ${outboxRecordset})
-       select id from upd`,
-      [hashToken(token), next.tokenVersion, sealedToken, now, next.expiresAt, ...channelTimes, invite.id, JSON.stringify([audit]), JSON.stringify([event])],
+            e as (insert into outbox ${outboxColumns} select e.* from ${outboxRecordset}),
+            src as (select ?::text as email, ?::text as phone, ?::jsonb as channels, ?::uuid as invited_by),
+            ${countSendsSql(caps, 'src')}
+       select id, ${sendCapCheckSql(caps)} as caps from upd`,
+      [
+        hashToken(token),
+        next.tokenVersion,
+        sealedToken,
+        now,
+        next.expiresAt,
+        ...channelTimes,
+        invite.id,
+        JSON.stringify([audit]),
+        JSON.stringify([event]),
+        invite.email,
+        invite.phone ?? null,
+        JSON.stringify(invite.channels),
+        inviter.userId,
+      ],
     );
     return { invite: toInviteView(next), acceptUrl: acceptLink(tx.domain.config.APP_BASE_URL, token) };
+  }).catch(async (error: unknown) => {
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    const [row] = await ctx.domain.orm.em.fork().execute<{ email: string; phone: string | null }[]>(`select email, phone from invites where id = ?`, [inviteId]);
+    throw await refusalError(ctx, orgId, refusal, row?.email ?? 'this address', row?.phone);
   });
 }
 

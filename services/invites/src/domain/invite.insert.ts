@@ -1,6 +1,7 @@
 import type { Channel, InviteEvent } from '@invite/contracts';
 import { auditColumns, auditRecordset, outboxColumns, outboxRecordset, type AuditRow, type OutboxRow } from './changes.ts';
 import { inStatement, type Context } from './context.ts';
+import { countSendsSql, sendCapCheckSql, sendCapsOf } from './sends.ts';
 
 /** One invite ready to be written, with its audit entry and its event. */
 export interface InviteDraft {
@@ -29,14 +30,17 @@ export interface InviteDraft {
  * Writes invites of one org, each with its audit entry and its event, in ONE statement:
  * the rows first (a pending invite for the same address is skipped by the partial unique
  * index, and reported as not created), then the org row is locked to check the hourly
- * quota, and the insert trigger counts the seats and checks the membership rule on the
- * locked row. The org lock is the last lock taken and is held only until this statement
+ * quota, then the daily send counts of the addresses and the inviter are added to and
+ * checked (sends.ts), and the insert trigger counts the seats and checks the membership rule on the
+ * locked row. The org lock is the last lock taken
+ * (but for the send counters, whose rows every statement locks after it) and is held only until this statement
  * (and its transaction) commits, so creates in one org wait for one statement, not for
  * each other's round trips. Refusals surface as errors whose constraint is a `Refusal`.
  * @returns the ids of the invites created.
  */
 export async function insertInvites(ctx: Context, orgId: string, drafts: InviteDraft[]): Promise<Set<string>> {
   const limit = ctx.domain.config.INVITE_RATE_PER_HOUR;
+  const caps = sendCapsOf(ctx);
   const [result] = await inStatement(ctx, () => ctx.em.execute<{ created: string[]; quota: number | null }[]>(
     `with ins as (
        insert into invites (id, org_id, email, phone, role, token_hash, sealed_token, expires_at, invited_by, channels, locale, message,
@@ -47,10 +51,10 @@ export async function insertInvites(ctx: Context, orgId: string, drafts: InviteD
               expires_at timestamptz, invited_by uuid, channels jsonb, locale text, message text, created_at timestamptz,
               email_status text, sms_status text)
        on conflict (org_id, lower(email)) where status = 'pending' do nothing
-       returning id
+       returning id, email, phone, channels, invited_by
      ), quota as (
        select quota_window, quota_used from orgs where id = ? and (select count(*) from ins) > 0 for no key update
-     ), audit as (
+     ), ${countSendsSql(caps, 'ins', 'quota')}, audit as (
        insert into audit_log ${auditColumns}
        select a.* from ${auditRecordset} join ins on a.target = 'invite:' || ins.id
      ), events as (
@@ -61,7 +65,8 @@ export async function insertInvites(ctx: Context, orgId: string, drafts: InviteD
             (select case when ?::int > 0
                           and (case when q.quota_window = date_trunc('hour', now()) then q.quota_used else 0 end) + (select count(*) from ins) > ?::int
                          then invites_over_quota() else 0 end
-               from quota q) as quota`,
+               from quota q) as quota,
+            ${sendCapCheckSql(caps)} as caps`,
     [
       JSON.stringify(drafts.map((d) => d.row)),
       orgId,

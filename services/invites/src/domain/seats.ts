@@ -57,12 +57,13 @@ export function seatLimitReached(state: SeatState): DomainError {
 }
 
 /** Rules the database enforces on a write, by the constraint name it reports. */
-export type Refusal = 'orgs_seat_limit' | 'invites_not_member' | 'orgs_hourly_quota';
+const refusals = ['orgs_seat_limit', 'invites_not_member', 'orgs_hourly_quota', 'sends_recipient_cap', 'sends_inviter_cap'] as const;
+export type Refusal = (typeof refusals)[number];
 
 /** Which rule a failed statement broke, if it was one of ours. */
 export function refusalOf(error: unknown): Refusal | undefined {
   const constraint = (error as { constraint?: unknown } | null)?.constraint;
-  return constraint === 'orgs_seat_limit' || constraint === 'invites_not_member' || constraint === 'orgs_hourly_quota' ? constraint : undefined;
+  return refusals.find((refusal) => refusal === constraint);
 }
 
 /**
