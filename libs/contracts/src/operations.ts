@@ -1,5 +1,5 @@
 import type { Static, TSchema } from 'typebox';
-import { TokenPair, LoginRequest, MeView, RefreshRequest } from './schemas/auth.ts';
+import { AccessCheckReply, AccessCheckRequest, TokenPair, LoginRequest, MeView, RefreshRequest } from './schemas/auth.ts';
 import { Empty } from './schemas/common.ts';
 import {
   AcceptInviteReply,
@@ -63,6 +63,7 @@ export const operations = {
   'auth.refresh': op(RefreshRequest, TokenPair, 'anyone'),
   'auth.logout': op(Empty, Empty, 'user'),
   'auth.me': op(Empty, MeView, 'user'),
+  'auth.check': op(AccessCheckRequest, AccessCheckReply, 'user'),
 } as const satisfies Record<OperationName, OperationContract>;
 
 export type Operations = typeof operations;

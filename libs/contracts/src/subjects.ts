@@ -25,6 +25,7 @@ export const operationNames = [
   'auth.refresh',
   'auth.logout',
   'auth.me',
+  'auth.check',
 ] as const;
 
 export type OperationName = (typeof operationNames)[number];

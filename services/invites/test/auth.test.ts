@@ -114,6 +114,28 @@ describe('logout', () => {
   });
 });
 
+describe('auth.check', () => {
+  const check = (pair: Pick<TokenPair, 'accessToken'>, minimumRole: 'owner' | 'admin' | 'member') =>
+    t.client.call('auth.check', { orgId: org.orgId, minimumRole }, { accessToken: pair.accessToken });
+
+  it('passes a live session holding the role, refuses a lower role with FORBIDDEN and an ended session with UNAUTHENTICATED', async () => {
+    const session = await login();
+    expect(await check(session, 'admin')).toEqual({ userId: org.owner.user.id, orgId: org.orgId, role: 'owner' });
+    expect(await check(session, 'owner')).toMatchObject({ role: 'owner' });
+
+    await t.sql(`update memberships set role = 'admin' where org_id = ? and user_id = ?`, [org.orgId, org.owner.user.id]);
+    try {
+      expect((await failure(check(session, 'owner'))).code).toBe('FORBIDDEN');
+      expect(await check(session, 'member')).toMatchObject({ role: 'admin' });
+    } finally {
+      await t.sql(`update memberships set role = 'owner' where org_id = ? and user_id = ?`, [org.orgId, org.owner.user.id]);
+    }
+
+    await t.client.call('auth.logout', {}, { accessToken: session.accessToken });
+    expect((await failure(check(session, 'member'))).code).toBe('UNAUTHENTICATED');
+  });
+});
+
 describe('access tokens', () => {
   it('refuses a token signed with another Ed25519 key with UNAUTHENTICATED', async () => {
     const session = await login();

@@ -34,6 +34,7 @@ const orgScoped = {
   'invite.get': (orgId: string, inviteId: string) => ({ orgId, inviteId }),
   'invite.resend': (orgId: string, inviteId: string) => ({ orgId, inviteId }),
   'invite.withdraw': (orgId: string, inviteId: string) => ({ orgId, inviteId }),
+  'auth.check': (orgId: string) => ({ orgId, minimumRole: 'admin' }),
 } satisfies Partial<Record<OperationName, (orgId: string, inviteId: string) => unknown>>;
 type OrgScoped = keyof typeof orgScoped;
 const orgScopedNames = Object.keys(orgScoped) as OrgScoped[];

@@ -165,6 +165,8 @@ function badRequests(): BadRequest[] {
     { what: 'an unknown field', operation: 'auth.logout', as: 'spare', body: { everywhere: true }, paths: ['/everywhere'] },
     { what: 'an unknown field', operation: 'auth.me', body: { extra: 1 }, paths: ['/extra'] },
     { what: 'a string body', operation: 'auth.me', body: 'me', paths: ['/'] },
+    { what: 'an unknown role', operation: 'auth.check', body: { orgId, minimumRole: 'superuser' }, paths: ['/minimumRole'] },
+    { what: 'a missing orgId', operation: 'auth.check', body: { minimumRole: 'admin' }, paths: ['/orgId'] },
   ];
 }
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Email, MembershipView, UserView } from './common.ts';
+import { Email, MembershipView, Role, UserView, Uuid } from './common.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -52,3 +52,32 @@ export const MeView = Type.Object(
   strict,
 );
 export type MeView = Static<typeof MeView>;
+
+/**
+ * `auth.check` request: does the caller, on a live session, hold at least `minimumRole`
+ * in the org? The gateway asks before it hands out an answer it stored earlier.
+ */
+export const AccessCheckRequest = Type.Object(
+  {
+    /** Organisation the caller acts in. */
+    orgId: Uuid,
+    /** The least role the caller must hold there. */
+    minimumRole: Role,
+  },
+  strict,
+);
+export type AccessCheckRequest = Static<typeof AccessCheckRequest>;
+
+/** `auth.check` reply: the caller passed. */
+export const AccessCheckReply = Type.Object(
+  {
+    /** The caller. */
+    userId: Uuid,
+    /** The organisation. */
+    orgId: Uuid,
+    /** The caller's role there. */
+    role: Role,
+  },
+  strict,
+);
+export type AccessCheckReply = Static<typeof AccessCheckReply>;

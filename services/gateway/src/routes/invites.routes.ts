@@ -12,7 +12,13 @@ import {
   OrgParams,
 } from '@invite/contracts';
 import { rowsFromCsv } from './csv.ts';
-import { callOptions, idempotent, problems, requireUser, sendResult, type GatewayDeps } from './support.ts';
+import type { FastifyRequest } from 'fastify';
+import { callOptions, idempotent, problems, requireUser, sendResult, type GatewayDeps, type IdempotencyScope } from './support.ts';
+
+/** Idempotency of an admin's write: a stored answer goes back only to a caller who is still an admin or owner of the org. */
+function adminScope(deps: GatewayDeps, request: FastifyRequest, token: string, scope: string, orgId: string): IdempotencyScope {
+  return { scope, authorise: () => deps.client.call('auth.check', { orgId, minimumRole: 'admin' }, callOptions(deps, request, token)) };
+}
 
 /** Invites of an organisation (admins and owners). */
 export const inviteRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
@@ -33,7 +39,7 @@ export const inviteRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     async (request, reply) => {
       const { token, claims } = requireUser(deps, request);
       const { orgId } = request.params;
-      const result = await idempotent(deps, request, reply, `${claims.sub}:create:${orgId}`, async () => ({
+      const result = await idempotent(deps, request, reply, adminScope(deps, request, token, `${claims.sub}:create:${orgId}`, orgId), async () => ({
         status: 201,
         body: await deps.client.call('invite.create', { orgId, invite: request.body }, callOptions(deps, request, token)),
       }));
@@ -65,7 +71,7 @@ export const inviteRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
       const { orgId } = request.params;
       const body: unknown = request.body;
       const rows = Array.isArray(body) ? body : rowsFromCsv(String(body));
-      const result = await idempotent(deps, request, reply, `${claims.sub}:bulk:${orgId}`, async () => ({
+      const result = await idempotent(deps, request, reply, adminScope(deps, request, token, `${claims.sub}:bulk:${orgId}`, orgId), async () => ({
         status: 200,
         body: await deps.client.call('invite.bulk', { orgId, rows }, { ...callOptions(deps, request, token), timeoutMs: deps.config.UPSTREAM_TIMEOUT_MS * 6 }),
       }));

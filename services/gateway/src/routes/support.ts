@@ -84,6 +84,24 @@ export async function enforceLimit(deps: GatewayDeps, rule: LimitRule, request: 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
 /**
+ * Refusals of the caller rather than of the request (no session, not a member, too low a
+ * role): not kept as the key's answer, so the same key from a caller who may gets a real one.
+ */
+const callerRefusals = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND']);
+
+/** What `idempotent` keys an answer by, and who may have it back. */
+export interface IdempotencyScope {
+  /** Caller, route and organisation: a key is never shared between them. */
+  scope: string;
+  /**
+   * The authentication and authorisation a fresh call would pass (live session, role in
+   * the org), refusing as it would. Run before any earlier answer is given, because a
+   * stored answer holds accept links and the session that made it may have ended.
+   */
+  authorise(): Promise<unknown>;
+}
+
+/**
  * Runs `work` once per `Idempotency-Key` (per caller and route) for 24 hours: a retry
  * with the same key and body gets the first answer again, marked `Idempotent-Replayed`.
  * Without the header, `work` just runs.
@@ -92,7 +110,7 @@ export async function idempotent(
   deps: GatewayDeps,
   request: FastifyRequest,
   reply: FastifyReply,
-  scope: string,
+  { scope, authorise }: IdempotencyScope,
   work: () => Promise<{ status: number; body: unknown }>,
 ): Promise<{ status: number; body: unknown }> {
   const header = request.headers['idempotency-key'];
@@ -105,6 +123,7 @@ export async function idempotent(
     });
   }
   const claim = await deps.idempotency.claim(scope, key, request.body);
+  if (claim.kind !== 'new') await authorise();
   if (claim.kind === 'replay') {
     reply.header('idempotent-replayed', 'true');
     return claim.response;
@@ -116,8 +135,9 @@ export async function idempotent(
     await claim.complete(response);
     return response;
   } catch (error) {
-    // A client error is the answer to this request for good, unless it says when to retry.
-    if (error instanceof DomainError && error.status < 500 && error.retryAfter === undefined) {
+    // A client error is the answer to this request for good, unless it says when to retry
+    // or is about the caller rather than the request (checked again on every retry).
+    if (error instanceof DomainError && error.status < 500 && error.retryAfter === undefined && !callerRefusals.has(error.code)) {
       await claim.complete({ status: error.status, body: toProblem(error).body });
     } else {
       await claim.release();

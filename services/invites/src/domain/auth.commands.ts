@@ -5,13 +5,15 @@ import {
   signAccessToken,
   uuidv7,
   verifyAccessToken,
+  type AccessCheckReply,
+  type AccessCheckRequest,
   type LoginRequest,
   type MeView,
   type TokenPair,
   type UserView,
 } from '@invite/contracts';
 import { Membership, Org, RefreshToken, User } from '../db/entities.ts';
-import { requireUser } from './authorization.ts';
+import { requireRole, requireUser } from './authorization.ts';
 import { inTransaction, type Actor, type Context, type Domain } from './context.ts';
 import { verifyPassword } from './passwords.ts';
 
@@ -97,6 +99,16 @@ export async function me(ctx: Context): Promise<MeView> {
       createdAt: m.createdAt.toISOString(),
     })),
   };
+}
+
+/**
+ * `auth.check`: the caller's session is alive (checked on arrival, like every call) and
+ * the caller holds at least `minimumRole` in the org; refused exactly as a command of
+ * that org would refuse them (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN).
+ */
+export async function checkAccess(ctx: Context, request: AccessCheckRequest): Promise<AccessCheckReply> {
+  const membership = await requireRole(ctx, request.orgId, request.minimumRole);
+  return { userId: membership.userId, orgId: membership.orgId, role: membership.role };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { OperationName, ReplyOf, RequestOf } from '@invite/contracts';
 import type { Context } from '../domain/context.ts';
 import { inviteAnalytics } from '../domain/analytics.queries.ts';
-import { login, logout, me, refresh } from '../domain/auth.commands.ts';
+import { checkAccess, login, logout, me, refresh } from '../domain/auth.commands.ts';
 import { bulkCreateInvites, createInvite, resendInvite, withdrawInvite } from '../domain/invite.commands.ts';
 import { getInvite, listInvites } from '../domain/invite.queries.ts';
 import { createOrg, listAudit, listMembers, usage } from '../domain/org.commands.ts';
@@ -32,4 +32,5 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'auth.refresh': (ctx, r) => refresh(ctx, r.refreshToken),
   'auth.logout': (ctx) => logout(ctx),
   'auth.me': (ctx) => me(ctx),
+  'auth.check': checkAccess,
 };

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BulkInviteReply, InviteWithLink, TokenPair } from '@invite/contracts';
+import { addMember, email, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
+import { createKvIdempotencyStore } from '../src/limits/idempotency.ts';
+import { startTestGateway, type TestGateway } from './harness.ts';
+import { bearer, expectProblem, json, type Response } from './support.ts';
+
+/**
+ * Idempotency keys keep the first answer of a create or bulk upload for 24 hours. That
+ * answer holds accept links, so a replay is authorised like a fresh call (same user,
+ * live session, still admin or owner of the org).
+ */
+
+let g: TestGateway;
+let org: OrgWithOwner;
+
+beforeAll(async () => {
+  g = await startTestGateway('gwidem', { LOGIN_LIMIT_PER_15MIN: '100000' });
+  org = await orgWithOwner(g.invites, 100, 'Idempotent Org');
+});
+
+afterAll(async () => {
+  await g?.close();
+});
+
+const newKey = (label: string) => `${label}-${crypto.randomUUID()}`;
+
+function create(token: string, key: string, body: Record<string, unknown>): Promise<Response> {
+  return g.app.inject({ method: 'POST', url: `/v1/orgs/${org.orgId}/invites`, headers: { ...bearer(token), 'idempotency-key': key }, payload: body });
+}
+
+function bulk(token: string, key: string, rows: unknown[]): Promise<Response> {
+  return g.app.inject({ method: 'POST', url: `/v1/orgs/${org.orgId}/invites/bulk`, headers: { ...bearer(token), 'idempotency-key': key }, payload: rows });
+}
+
+async function login(who: string): Promise<TokenPair> {
+  const res = await g.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: who, password } });
+  expect(res.statusCode, res.body).toBe(200);
+  return json<TokenPair>(res);
+}
+
+async function logout(session: TokenPair): Promise<void> {
+  const res = await g.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(session.accessToken) });
+  expect(res.statusCode, res.body).toBe(204);
+}
+
+/** A fresh admin of the org with their email, signed in. */
+async function newAdmin(): Promise<{ session: TokenPair; email: string }> {
+  const who = email('idem-admin');
+  return { session: await addMember(g.invites, org, 'admin', org.owner, who), email: who };
+}
+
+describe('a replay is authorised like a fresh call', () => {
+  it('replay of a create after logout with the dead access token → 401, no stored answer', async () => {
+    const admin = await newAdmin();
+    const key = newKey('logout');
+    const body = { email: email('after-logout'), role: 'member' };
+    const first = await create(admin.session.accessToken, key, body);
+    expect(first.statusCode, first.body).toBe(201);
+
+    await logout(admin.session);
+    const replay = await create(admin.session.accessToken, key, body);
+    const problem = expectProblem(replay, 401, 'UNAUTHENTICATED');
+    expect(replay.headers['idempotent-replayed']).toBeUndefined();
+    expect(replay.body).not.toContain(tokenOf(json<InviteWithLink>(first).acceptUrl));
+    expect(problem.detail).toMatch(/sign in again/);
+
+    // The same user signed in again gets the first answer back.
+    const again = await create((await login(admin.email)).accessToken, key, body);
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(json(again)).toEqual(json(first));
+  });
+
+  it('replay of a bulk upload after logout → 401', async () => {
+    const admin = await newAdmin();
+    const key = newKey('bulk-logout');
+    const rows = [{ email: email('bulk-after-logout'), role: 'member' }];
+    const first = await bulk(admin.session.accessToken, key, rows);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(json<BulkInviteReply>(first).results[0]!.acceptUrl).toBeDefined();
+
+    await logout(admin.session);
+    const replay = await bulk(admin.session.accessToken, key, rows);
+    expectProblem(replay, 401, 'UNAUTHENTICATED');
+    expect(replay.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('replay after a demotion to member → 403 FORBIDDEN; after removal from the org → 404 NOT_FOUND', async () => {
+    const admin = await newAdmin();
+    const key = newKey('demoted');
+    const body = { email: email('demoted'), role: 'member' };
+    expect((await create(admin.session.accessToken, key, body)).statusCode).toBe(201);
+    const bulkKey = newKey('demoted-bulk');
+    const rows = [{ email: email('demoted-bulk'), role: 'member' }];
+    expect((await bulk(admin.session.accessToken, bulkKey, rows)).statusCode).toBe(200);
+
+    await g.invites.sql(`update memberships set role = 'member' where org_id = ? and user_id = ?`, [org.orgId, admin.session.user.id]);
+    expectProblem(await create(admin.session.accessToken, key, body), 403, 'FORBIDDEN');
+    expectProblem(await bulk(admin.session.accessToken, bulkKey, rows), 403, 'FORBIDDEN');
+
+    await g.invites.sql(`delete from memberships where org_id = ? and user_id = ?`, [org.orgId, admin.session.user.id]);
+    expectProblem(await create(admin.session.accessToken, key, body), 404, 'NOT_FOUND');
+  });
+
+  it('with a dead session, a reused key with another body and a key still in progress are refused with 401 too', async () => {
+    const admin = await newAdmin();
+    const key = newKey('mismatch');
+    expect((await create(admin.session.accessToken, key, { email: email('mismatch'), role: 'member' })).statusCode).toBe(201);
+    // A first request under `concurrentKey` still running: its claim, taken as the route takes it.
+    const concurrentKey = newKey('in-progress');
+    const body = { email: email('in-progress'), role: 'member' };
+    const store = await createKvIdempotencyStore(g.invites.nc, `${g.config.NATS_PREFIX}_gateway_idempotency`);
+    const claim = await store.claim(`${admin.session.user.id}:create:${org.orgId}`, concurrentKey, body);
+    expect(claim.kind).toBe('new');
+    expectProblem(await create(admin.session.accessToken, concurrentKey, body), 409, 'IDEMPOTENCY_IN_PROGRESS');
+
+    await logout(admin.session);
+    expectProblem(await create(admin.session.accessToken, key, { email: email('other-body'), role: 'member' }), 401, 'UNAUTHENTICATED');
+    expectProblem(await create(admin.session.accessToken, concurrentKey, body), 401, 'UNAUTHENTICATED');
+  });
+
+  it('a refusal of the caller is not kept as the answer: once promoted, the same key creates the invite', async () => {
+    const who = email('idem-member');
+    const member = await addMember(g.invites, org, 'member', org.owner, who);
+    const key = newKey('promoted');
+    const body = { email: email('promoted'), role: 'member' };
+    expectProblem(await create(member.accessToken, key, body), 403, 'FORBIDDEN');
+
+    await g.invites.sql(`update memberships set role = 'admin' where org_id = ? and user_id = ?`, [org.orgId, member.user.id]);
+    const created = await create(member.accessToken, key, body);
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.headers['idempotent-replayed']).toBeUndefined();
+  });
+});
