@@ -1,3 +1,4 @@
+import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkInviteReply, InviteWithLink, TokenPair } from '@invite/contracts';
 import { addMember, email, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
@@ -8,7 +9,8 @@ import { bearer, expectProblem, json, type Response } from './support.ts';
 /**
  * Idempotency keys keep the first answer of a create or bulk upload for 24 hours. That
  * answer holds accept links, so a replay is authorised like a fresh call (same user,
- * live session, still admin or owner of the org).
+ * live session, still admin or owner of the org), and the stored answer is sealed
+ * with a key only the client's Idempotency-Key gives.
  */
 
 let g: TestGateway;
@@ -48,6 +50,17 @@ async function logout(session: TokenPair): Promise<void> {
 async function newAdmin(): Promise<{ session: TokenPair; email: string }> {
   const who = email('idem-admin');
   return { session: await addMember(g.invites, org, 'admin', org.owner, who), email: who };
+}
+
+/** Every value in the gateway's idempotency bucket, as text. */
+async function bucketContents(): Promise<string[]> {
+  const kv = await new Kvm(g.invites.nc).open(`${g.config.NATS_PREFIX}_gateway_idempotency`);
+  const values: string[] = [];
+  for await (const key of await kv.keys()) {
+    const entry = await kv.get(key);
+    if (entry?.operation === 'PUT') values.push(`${key} ${entry.string()}`);
+  }
+  return values;
 }
 
 describe('a replay is authorised like a fresh call', () => {
@@ -131,5 +144,36 @@ describe('a replay is authorised like a fresh call', () => {
     const created = await create(member.accessToken, key, body);
     expect(created.statusCode, created.body).toBe(201);
     expect(created.headers['idempotent-replayed']).toBeUndefined();
+  });
+});
+
+describe('stored answers are sealed', () => {
+  it('the bucket holds neither the accept link nor its token; the replay is the exact first answer', async () => {
+    const admin = await newAdmin();
+    const key = newKey('sealed');
+    const body = { email: email('sealed'), role: 'member' };
+    const first = await create(admin.session.accessToken, key, body);
+    expect(first.statusCode, first.body).toBe(201);
+    const { acceptUrl } = json<InviteWithLink>(first);
+    const bulkKey = newKey('sealed-bulk');
+    const rows = [{ email: email('sealed-bulk'), role: 'member' }];
+    const bulkFirst = await bulk(admin.session.accessToken, bulkKey, rows);
+    const bulkUrl = json<BulkInviteReply>(bulkFirst).results[0]!.acceptUrl!;
+
+    const stored = (await bucketContents()).join('\n');
+    expect(stored.length).toBeGreaterThan(0);
+    for (const secret of [acceptUrl, tokenOf(acceptUrl), bulkUrl, tokenOf(bulkUrl), key, bulkKey]) {
+      expect(stored).not.toContain(secret);
+    }
+    expect(stored).not.toContain('acceptUrl');
+    expect(stored).not.toContain('#token=');
+
+    const replay = await create(admin.session.accessToken, key, body);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toBe(first.body);
+    const bulkReplay = await bulk(admin.session.accessToken, bulkKey, rows);
+    expect(bulkReplay.headers['idempotent-replayed']).toBe('true');
+    expect(bulkReplay.body).toBe(bulkFirst.body);
   });
 });

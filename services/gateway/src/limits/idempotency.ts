@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 
@@ -23,10 +23,44 @@ export interface IdempotencyStore {
   claim(scope: string, key: string, body: unknown): Promise<Claim>;
 }
 
+/**
+ * One entry. Answers hold accept links, so nothing in it is readable without the
+ * client's Idempotency-Key, which is never stored: the entry id is a hash of scope and
+ * key, the body is known by a MAC and the answer is sealed (AES-256-GCM), both keyed
+ * by HKDF-SHA256 from the Idempotency-Key and the scope.
+ */
 interface Record {
   state: 'pending' | 'done';
-  bodyHash: string;
-  response?: StoredResponse;
+  /** HMAC-SHA256 of the request body. */
+  bodyMac: string;
+  /** The answer: IV (12 bytes), GCM tag (16 bytes) and ciphertext, base64url. */
+  sealed?: string;
+}
+
+const ivBytes = 12;
+const tagBytes = 16;
+
+/** The key of one entry, from the client's Idempotency-Key (input key material) and the scope (salt). */
+function entryKey(scope: string, key: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, scope, 'invite-platform idempotency entry', 32));
+}
+
+function seal(secret: Buffer, id: string, response: StoredResponse): string {
+  const iv = randomBytes(ivBytes);
+  const cipher = createCipheriv('aes-256-gcm', secret, iv);
+  cipher.setAAD(Buffer.from(id));
+  const data = Buffer.concat([cipher.update(JSON.stringify(response), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
+}
+
+/** The answer of a sealed entry; throws when it was not sealed under this key and id. */
+function unseal(secret: Buffer, id: string, sealed: string): StoredResponse {
+  const raw = Buffer.from(sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', secret, raw.subarray(0, ivBytes));
+  decipher.setAAD(Buffer.from(id));
+  decipher.setAuthTag(raw.subarray(ivBytes, ivBytes + tagBytes));
+  const plain = Buffer.concat([decipher.update(raw.subarray(ivBytes + tagBytes)), decipher.final()]);
+  return JSON.parse(plain.toString('utf8')) as StoredResponse;
 }
 
 /** Idempotency keys in a NATS KV bucket whose entries live 24 hours, shared by every gateway replica. */
@@ -35,22 +69,23 @@ export async function createKvIdempotencyStore(nc: NatsConnection, bucket: strin
   const store: IdempotencyStore = {
     async claim(scope, key, body) {
       const id = createHash('sha256').update(`${scope}\n${key}`).digest('base64url');
-      const bodyHash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('base64url');
+      const secret = entryKey(scope, key);
+      const bodyMac = createHmac('sha256', secret).update(JSON.stringify(body ?? null)).digest('base64url');
       try {
-        await kv.create(id, JSON.stringify({ state: 'pending', bodyHash } satisfies Record));
+        await kv.create(id, JSON.stringify({ state: 'pending', bodyMac } satisfies Record));
       } catch {
         const entry = await kv.get(id);
         // Deleted in between (a failed first attempt released it): claim again.
         if (!entry || entry.operation !== 'PUT') return store.claim(scope, key, body);
         const existing = entry.json<Record>();
-        if (existing.bodyHash !== bodyHash) return { kind: 'mismatch' };
-        if (existing.state === 'done' && existing.response) return { kind: 'replay', response: existing.response };
+        if (existing.bodyMac !== bodyMac) return { kind: 'mismatch' };
+        if (existing.state === 'done' && existing.sealed) return { kind: 'replay', response: unseal(secret, id, existing.sealed) };
         return { kind: 'in-progress' };
       }
       return {
         kind: 'new',
         async complete(response) {
-          await kv.put(id, JSON.stringify({ state: 'done', bodyHash, response } satisfies Record));
+          await kv.put(id, JSON.stringify({ state: 'done', bodyMac, sealed: seal(secret, id, response) } satisfies Record));
         },
         async release() {
           await kv.delete(id);
