@@ -8,7 +8,10 @@ import {
   natsNames,
   newInviteToken,
   parse,
+  parseRequest,
+  requestErrors,
   signAccessToken,
+  textErrors,
   uuidv7,
   verifyAccessToken,
 } from '../src/index.ts';
@@ -35,6 +38,36 @@ describe('request validation', () => {
   it('accepts a valid request unchanged', () => {
     const ok = { orgId: uuidv7(), invite: { email: 'a@example.com', role: 'member' } };
     expect(parse(CreateInviteRequest, ok)).toBe(ok);
+  });
+});
+
+describe('text from outside', () => {
+  it('names every string and key holding a NUL or a lone surrogate, at any depth', () => {
+    const value = { a: 'ok', b: ['fine', 'x\u0000y'], c: { d: '\uD800', e: 'emoji 🎉 is whole' }, 'k\u0000ey': 1, 'a/b': '\uDC00' };
+    expect(textErrors(value, '/body')).toEqual([
+      { path: '/body/b/1', message: expect.stringMatching(/NUL/) },
+      { path: '/body/c/d', message: expect.stringMatching(/surrogate/) },
+      { path: '/body/k\\u0000ey', message: expect.stringMatching(/^is a field name that contains a NUL/) },
+      { path: '/body/a~1b', message: expect.stringMatching(/surrogate/) },
+    ]);
+    expect(textErrors('\uDE00\uD83D')).toEqual([{ path: '/', message: expect.stringMatching(/surrogate/) }]);
+    expect(textErrors({ text: 'a\uD83D\uDE00b', n: 5, none: null })).toEqual([]);
+  });
+
+  it('walks a deeply nested value without overflowing the stack, and stops at a bound', () => {
+    let deep: unknown = 'x\u0000';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(textErrors(deep)).toHaveLength(1);
+    expect(textErrors(Array.from({ length: 100 }, () => '\u0000'))).toHaveLength(20);
+  });
+
+  it('parseRequest refuses what parse lets through, text errors first', () => {
+    const request = { orgId: uuidv7(), invite: { email: 'a@example.com', role: 'member', message: 'hi\u0000' } };
+    expect(parse(CreateInviteRequest, request)).toBe(request);
+    expect(() => parseRequest(CreateInviteRequest, request)).toThrow(/\/invite\/message contains a NUL/);
+    expect(requestErrors(CreateInviteRequest, { ...request, orgId: 'x\u0000' }).map((e) => e.path)).toEqual(['/orgId', '/invite/message']);
+    const ok = { orgId: uuidv7(), invite: { email: 'a@example.com', role: 'member', message: 'ça 🎉' } };
+    expect(parseRequest(CreateInviteRequest, ok)).toBe(ok);
   });
 });
 

@@ -7,7 +7,7 @@ import { DomainError } from '@invite/contracts';
 import { trustProxy } from './config.ts';
 import { isClientError, toProblem } from './http/problem.ts';
 import { registerTracing } from './http/trace.ts';
-import { validatorCompiler } from './http/validation.ts';
+import { malformedQueryErrors, validatorCompiler } from './http/validation.ts';
 import { analyticsRoutes } from './routes/analytics.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { consoleRoutes } from './routes/console.routes.ts';
@@ -64,6 +64,12 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
   });
   registerTracing(app);
+  // The query parser keeps a value it cannot decode as it is: refuse it before anything reads the query.
+  app.addHook('preValidation', async (request) => {
+    const errors = malformedQueryErrors(request.url);
+    const first = errors[0];
+    if (first) throw new DomainError('VALIDATION_FAILED', { detail: `The request is not valid: ${first.path} ${first.message}`, errors });
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, request.id);

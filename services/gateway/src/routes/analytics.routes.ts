@@ -5,7 +5,7 @@ import { callOptions, problems, requireUser, type GatewayDeps } from './support.
 
 const AnalyticsQuery = Type.Object(
   {
-    /** First day, included (UTC). */
+    /** First day, included (UTC), from 1970-01-01 to 2999-12-31 (the invites service checks the calendar and the range). */
     from: Day,
     /** Last day, included (UTC); at most 366 days after from, counting both. */
     to: Day,

@@ -81,10 +81,21 @@ function aggregate<T>(ctx: Context, sql: string, params: unknown[]): Promise<T[]
   });
 }
 
+/** The days a period may cover: none before the Unix epoch, none too far ahead to be a typing slip. */
+export const analyticsDayRange = { first: '1970-01-01', last: '2999-12-31' } as const;
+
 /** [start, end) in epoch ms of a request's days; VALIDATION_FAILED for impossible or too long periods. */
 function period(request: AnalyticsRequest): { start: number; end: number } {
-  const start = utcDay(request.from, 'from');
-  const last = utcDay(request.to, 'to');
+  const start = utcDay(request.from);
+  const last = utcDay(request.to);
+  const errors = [
+    ...(typeof start === 'string' ? [{ path: '/from', message: start }] : []),
+    ...(typeof last === 'string' ? [{ path: '/to', message: last }] : []),
+  ];
+  if (typeof start === 'string' || typeof last === 'string') {
+    const first = errors[0]!;
+    throw new DomainError('VALIDATION_FAILED', { detail: `The period is not valid: ${first.path.slice(1)} ${first.message}`, errors });
+  }
   if (last < start) {
     throw new DomainError('VALIDATION_FAILED', { detail: 'The period ends before it starts', errors: [{ path: '/to', message: 'must not be before from' }] });
   }
@@ -98,11 +109,11 @@ function period(request: AnalyticsRequest): { start: number; end: number } {
   return { start, end: last + day };
 }
 
-function utcDay(text: string, field: string): number {
+/** Epoch ms of a YYYY-MM-DD day (UTC), or what is wrong with it. */
+function utcDay(text: string): number | string {
   const t = Date.parse(`${text}T00:00:00Z`);
-  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== text) {
-    throw new DomainError('VALIDATION_FAILED', { detail: `${text} is not a calendar day`, errors: [{ path: `/${field}`, message: 'is not a calendar day' }] });
-  }
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== text) return `is not a calendar day (${text})`;
+  if (text < analyticsDayRange.first || text > analyticsDayRange.last) return `must be a day from ${analyticsDayRange.first} to ${analyticsDayRange.last}`;
   return t;
 }
 

@@ -7,7 +7,7 @@ import {
   isDomainError,
   operationNames,
   operations,
-  parse,
+  parseRequest,
   type OperationName,
 } from '@invite/contracts';
 import { inSpan, markFailed, SpanKind } from '@invite/telemetry';
@@ -64,7 +64,7 @@ export async function startInvitesService(options: InvitesServiceOptions): Promi
     await inSpan(`${msg.subject} handle`, { kind: SpanKind.SERVER, parent, attributes: { 'messaging.system': 'nats', 'rpc.method': name } }, async (span, traceparent) => {
       try {
         const actor = await identify(name, msg, em);
-        const request = parse(operations[name].request, decode(msg));
+        const request = parseRequest(operations[name].request, decode(msg));
         const ctx: Context = { domain, em, actor, traceparent };
         const handler = handlers[name] as Handler<OperationName>;
         const reply = await handler(ctx, request as never);
