@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serviceEnvironment, serviceNodeFlags } from './service-process.ts';
 
 /**
- * `npm start`: checks that PostgreSQL and NATS answer, then runs every service as its
- * own process with the same environment, prefixing their logs, and stops them all on
- * Ctrl-C. Each service applies what it needs at start (migrations, streams, consumers).
+ * `npm start`: checks that PostgreSQL and NATS answer and that the services' ports are
+ * free, then runs every service as its own process with the same environment, prefixing
+ * their logs (readable at a terminal, JSON when piped; LOG_FORMAT=pretty|json decides),
+ * prints the console's address once all three are ready, and stops them all on Ctrl-C. Each service applies what it needs at start (migrations, streams, consumers).
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -61,8 +62,62 @@ if (problems.length) {
   process.exit(1);
 }
 
+/** Whether `port` can be listened on here; a taken port is named before anything starts. */
+function portFree(port: number, host?: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+const portVariables: Record<string, string> = { invites: 'INVITES_HTTP_PORT', gateway: 'GATEWAY_PORT', notifier: 'NOTIFIER_HTTP_PORT' };
+const taken: string[] = [];
+for (const service of services) {
+  const port = Number(service.port);
+  if (port > 0 && !(await portFree(port, service.name === 'gateway' ? process.env.GATEWAY_HOST : undefined))) {
+    taken.push(`  port ${port} (${portVariables[service.name]}, the ${service.name}) is already in use: stop what holds it, or set ${portVariables[service.name]} to a free port`);
+  }
+}
+if (taken.length) {
+  process.stderr.write(`Cannot start:\n${taken.join('\n')}\n`);
+  process.exit(1);
+}
+
 const children = new Map<string, ChildProcess>();
 let stopping = false;
+
+/** What each service logs once it serves: the ready line below waits for all three. */
+const readyLine: Record<string, RegExp> = {
+  invites: /"msg":"invites ready"/,
+  notifier: /"msg":"notifier ready"/,
+  gateway: /"msg":"Server listening at /,
+};
+const waiting = new Set(services.map((s) => s.name));
+const startedAt = Date.now();
+
+// At a terminal, and not in production, log lines are made readable; piped, they stay JSON.
+const pretty = process.env.LOG_FORMAT === 'pretty' || (process.env.LOG_FORMAT !== 'json' && Boolean(process.stdout.isTTY) && process.env.NODE_ENV !== 'production');
+const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+const hidden = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'v']);
+
+function readable(line: string): string {
+  if (!line.startsWith('{')) return line;
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const time = new Date(Number(entry.time) || Date.now()).toTimeString().slice(0, 8);
+  const extra = Object.entries(entry)
+    .filter(([key]) => !hidden.has(key))
+    .map(([key, value]) => {
+      if (key === 'err' && value && typeof value === 'object') return `error="${String((value as { message?: unknown }).message ?? '')}"`;
+      return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+    });
+  return `${time} ${levels[Number(entry.level)] ?? String(entry.level)} ${String(entry.msg ?? '')}${extra.length ? `  ${extra.join(' ')}` : ''}`;
+}
 
 function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
   let buffer = '';
@@ -70,7 +125,15 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
     buffer += chunk.toString();
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';
-    for (const line of lines) out.write(`[${name}] ${line}\n`);
+    for (const line of lines) {
+      out.write(`[${name}] ${pretty ? readable(line) : line}\n`);
+      if (waiting.has(name) && readyLine[name]!.test(line)) {
+        waiting.delete(name);
+        if (waiting.size === 0) {
+          process.stdout.write(`\nReady in ${((Date.now() - startedAt) / 1000).toFixed(1)} s → ${appBaseUrl}/console\n\n`);
+        }
+      }
+    }
   });
 }
 
@@ -99,7 +162,7 @@ process.stdout.write(
     `  API and OpenAPI docs: ${appBaseUrl}/docs (accept links open ${appBaseUrl}/invite#token=…)\n` +
     services.map((s) => `  ${s.name}: health, readiness and metrics at http://localhost:${s.port}/healthz /readyz /metrics\n`).join('') +
     `Create an organisation: npm run admin -- create-org --name "Acme" --seats 10 --owner-email you@example.com\n` +
-    `Press Ctrl-C to stop.\n`,
+    `Press Ctrl-C to stop. The console's address follows once all three are ready.\n`,
 );
 
 function stop(code = 0) {
@@ -113,6 +176,10 @@ function stop(code = 0) {
   }, 20_000).unref();
   if (children.size === 0) process.exit(code);
 }
+
+setTimeout(() => {
+  if (waiting.size && !stopping) process.stderr.write(`Still waiting for ${[...waiting].join(' and ')} to be ready after 60 s: see ${waiting.size === 1 ? 'its' : 'their'} log above\n`);
+}, 60_000).unref();
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

@@ -92,6 +92,8 @@ beforeAll(async () => {
     stack.waitFor(/\[notifier\].*"msg":"notifier ready"/, 60_000),
     stack.waitFor(/\[gateway\].*Server listening at/, 60_000),
   ]);
+  // The console's address, once all three are ready (and only then: it comes after each ready line).
+  await stack.waitFor(/^Ready in [\d.]+ s → http:\/\/127\.0\.0\.1:\d+\/console$/m, 10_000);
 });
 
 afterAll(async () => {
@@ -151,6 +153,14 @@ describe('the three services as npm start runs them', () => {
       'the spans of every hop in the invite trace',
     );
     expect(new Set(names.map((n) => n.split(':')[0]))).toEqual(new Set(['gateway', 'invites', 'notifier']));
+  });
+
+  it('names a port that is already in use in one line, and starts nothing', async () => {
+    const busy = stack.output().match(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/)![1]!;
+    const second = await run('scripts/start.ts', [], { ...env, GATEWAY_PORT: busy });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(`Cannot start:\n  port ${busy} (GATEWAY_PORT, the gateway) is already in use: stop what holds it, or set GATEWAY_PORT to a free port\n`);
+    expect(second.stdout).toBe('');
   });
 
   it('stops every service cleanly on Ctrl-C', async () => {

@@ -39,3 +39,13 @@ export function stopOnSignals(options: ShutdownOptions): void {
     });
   }
 }
+
+/**
+ * Ends the process with one line, not a stack trace, when `error` is a port already in
+ * use; returns otherwise, so the caller handles any other error.
+ */
+export function exitIfPortInUse(error: unknown, service: string, port: number, variable: string): void {
+  if ((error as { code?: unknown } | null)?.code !== 'EADDRINUSE') return;
+  process.stderr.write(`${service}: port ${port} is already in use (${variable}); stop what holds it, or set ${variable} to a free port\n`);
+  process.exit(1);
+}

@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { serviceConnectionOptions } from '@invite/contracts';
-import { startTelemetry, stopOnSignals } from '@invite/telemetry';
+import { exitIfPortInUse, startTelemetry, stopOnSignals } from '@invite/telemetry';
 import { buildGateway } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
 import { createGatewayDeps } from './deps.ts';
@@ -21,7 +21,11 @@ const nc = await connect(serviceConnectionOptions(config.NATS_URL, 'gateway')).c
 });
 const deps = await createGatewayDeps(nc, config);
 const app = await buildGateway(deps);
-await app.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT });
+await app.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT }).catch(async (error: unknown) => {
+  await app.close().catch(() => {});
+  exitIfPortInUse(error, 'gateway', config.GATEWAY_PORT, 'GATEWAY_PORT');
+  throw error;
+});
 
 stopOnSignals({
   logger: app.log,

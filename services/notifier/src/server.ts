@@ -1,5 +1,5 @@
 import { loadNotifierConfig } from './config.ts';
-import { createLogger, startOpsServer, startTelemetry, stopOnSignals } from '@invite/telemetry';
+import { createLogger, exitIfPortInUse, startOpsServer, startTelemetry, stopOnSignals } from '@invite/telemetry';
 import { startNotifier } from './app.ts';
 
 /** The notifier process: starts the consumer, serves ops HTTP, and shuts down cleanly on SIGINT/SIGTERM. */
@@ -18,8 +18,9 @@ const app = await startNotifier(config, logger).catch((error: unknown) => {
   process.exit(1);
 });
 const ops = await startOpsServer({ port: config.NOTIFIER_HTTP_PORT, registry: app.metrics.registry, ready: app.ready }).catch(async (error: unknown) => {
-  logger.fatal({ err: error, port: config.NOTIFIER_HTTP_PORT }, 'notifier could not serve its ops port');
   await app.stop().catch(() => {});
+  exitIfPortInUse(error, 'notifier', config.NOTIFIER_HTTP_PORT, 'NOTIFIER_HTTP_PORT');
+  logger.fatal({ err: error, port: config.NOTIFIER_HTTP_PORT }, 'notifier could not serve its ops port');
   process.exit(1);
 });
 logger.info({ port: ops.port, nats: config.NATS_URL, prefix: config.NATS_PREFIX || undefined }, 'notifier ready');
