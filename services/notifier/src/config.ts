@@ -1,3 +1,4 @@
+import addressparser from 'nodemailer/lib/addressparser';
 import { Type, type Static } from 'typebox';
 import { LogLevel, loadConfig, resolveSecrets } from '@invite/contracts';
 
@@ -17,7 +18,10 @@ export const NotifierEnv = Type.Object({
   NOTIFIER_HTTP_PORT: Int(9102, 0, 65535, 'Port of /healthz, /readyz and /metrics'),
 
   SMTP_URL: Optional('SMTP server, e.g. smtp://user:pass@127.0.0.1:2525; unset: email is skipped', '^smtps?://'),
-  SMTP_FROM: Type.String({ default: 'invites@localhost', format: 'email', description: 'Envelope sender and From address' }),
+  SMTP_FROM: Type.String({
+    default: 'invites@localhost',
+    description: 'Envelope sender and From address: invites@acme.example, or with a display name, Acme Invites <invites@acme.example>',
+  }),
   SMTP_MAX_CONNECTIONS: Int(16, 1, 100, 'Pooled SMTP connections'),
   NOTIFIER_DEV_OUTBOX_DIR: Optional('Development only: without SMTP_URL, write emails as .eml files here'),
 
@@ -37,11 +41,39 @@ export const NotifierEnv = Type.Object({
   SMS_RATE_PER_MINUTE: Int(0, 0, 1_000_000, 'SMS per minute Twilio allows (0 = unlimited)'),
 });
 
-export type NotifierConfig = Static<typeof NotifierEnv> & { TOKEN_ENCRYPTION_KEY: string };
+export type NotifierConfig = Static<typeof NotifierEnv> & {
+  TOKEN_ENCRYPTION_KEY: string;
+  /** The display name of SMTP_FROM ('' when it gives none); SMTP_FROM itself is then the bare address. */
+  SMTP_FROM_NAME: string;
+};
+
+/** An address the way SMTP takes it: local part @ domain, no spaces, quotes or brackets. */
+const bareAddress = /^[^\s@<>()[\]",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/**
+ * One RFC 5322 mailbox: `invites@acme.example`, `Acme Invites <invites@acme.example>`
+ * or `"Acme, Inc." <invites@acme.example>`, parsed as nodemailer parses it; undefined
+ * for anything else (no address, several, a group, a malformed address).
+ */
+export function parseMailbox(value: string): { address: string; name: string } | undefined {
+  const parsed = addressparser(value.trim());
+  if (parsed.length !== 1) return undefined;
+  const [mailbox] = parsed;
+  if (!mailbox || 'group' in mailbox || !bareAddress.test(mailbox.address)) return undefined;
+  return { address: mailbox.address, name: mailbox.name.trim() };
+}
 
 /** Reads and checks the notifier's environment once, at boot; throws with every problem listed. */
 export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
-  const config = { ...loadConfig(NotifierEnv, env), ...resolveSecrets(['TOKEN_ENCRYPTION_KEY'], env) };
+  const loaded = { ...loadConfig(NotifierEnv, env), ...resolveSecrets(['TOKEN_ENCRYPTION_KEY'], env) };
+  const from = parseMailbox(loaded.SMTP_FROM);
+  if (!from) {
+    throw new Error(
+      `Invalid configuration:\n  SMTP_FROM: ${JSON.stringify(loaded.SMTP_FROM)} is not one mailbox. Write an address, invites@acme.example, ` +
+        `or a name and an address, Acme Invites <invites@acme.example> (quote a name that holds a comma: "Acme, Inc." <invites@acme.example>)`,
+    );
+  }
+  const config: NotifierConfig = { ...loaded, SMTP_FROM: from.address, SMTP_FROM_NAME: from.name };
   const twilio = [config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, config.TWILIO_FROM];
   // Half a Twilio configuration is a mistake, not a request to skip SMS: fail fast.
   if (twilio.some(Boolean) && !twilio.every(Boolean)) {
