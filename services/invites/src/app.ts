@@ -6,6 +6,7 @@ import { createTokenCipher, ensureStreams, loadPrivateKey, loadPublicKey, natsNa
 import type { InvitesConfig } from './config.ts';
 import { createOrm, migrate } from './db/orm.ts';
 import { noCounters, type BusinessCounters, type Domain } from './domain/context.ts';
+import { preloadCommonPasswords } from './domain/password-policy.ts';
 import { createDeliveryReconciler } from './jobs/delivery.reconciler.ts';
 import { createExpirySweeper } from './jobs/expiry.sweeper.ts';
 import type { Logger } from '@invite/telemetry';
@@ -57,6 +58,8 @@ export async function startInvites(config: InvitesConfig, logger: Logger): Promi
   await ensureDeliveryConsumer(jsm, domain);
   const js = jetstream(nc);
 
+  // Read now, so that no request waits for it.
+  preloadCommonPasswords();
   const service: Service = await startInvitesService({ nc, domain, logger, metrics, concurrency: config.SERVICE_CONCURRENCY });
   const relay = createOutboxRelay({
     orm,

@@ -12,6 +12,7 @@ import { Invite, Membership, Org, User } from '../db/entities.ts';
 import { issueTokens, toUserView } from './auth.commands.ts';
 import { enqueueEvent, eventBase, recordAudit } from './changes.ts';
 import { afterCommit, inTransaction, type Context } from './context.ts';
+import { assertStrongPassword } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
 import { overdueCount, seatColumns, seatLimitReached } from './seats.ts';
 
@@ -99,6 +100,7 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
         errors: missing.map((f) => ({ path: `/${f}`, message: 'is required to create an account' })),
       });
     }
+    assertStrongPassword(request.password!, { email: preview.email, username: request.username });
     // Hashing takes ~100 ms of CPU: done before the transaction so no lock waits on it.
     passwordHash = await hashPassword(request.password!);
   }
