@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -21,6 +21,14 @@ import type { GatewayDeps } from './routes/support.ts';
 import { tokenRoutes } from './routes/token.routes.ts';
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Answers `error` as a problem (toProblem), logged as a client's mistake or with its cause. */
+function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(error, request.id);
+  if (isClientError(error)) request.log.info({ code: problem.body.code, status: problem.status }, problem.body.detail);
+  else request.log.error({ err: error }, 'request failed');
+  return reply.code(problem.status).headers(problem.headers).send(problem.body);
+}
 
 /**
  * Builds the gateway: security headers, strict validation, the one error mapping,
@@ -47,6 +55,12 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // A path the router cannot decode (`%FF`) or a parameter longer than any id: no hook
+    // runs for these, so the problem and the headers every reply carries are set here.
+    frameworkErrors: (error, request, reply) => {
+      reply.headers({ 'x-request-id': request.id, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+      sendProblem(error, request, reply);
+    },
     return503OnClosing: true,
     connectionTimeout: 30_000,
     requestTimeout: 60_000,
@@ -71,12 +85,7 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
     if (first) throw new DomainError('VALIDATION_FAILED', { detail: `The request is not valid: ${first.path} ${first.message}`, errors });
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error, request.id);
-    if (isClientError(error)) request.log.info({ code: problem.body.code, status: problem.status }, problem.body.detail);
-    else request.log.error({ err: error }, 'request failed');
-    return reply.code(problem.status).headers(problem.headers).send(problem.body);
-  });
+  app.setErrorHandler(sendProblem);
   app.setNotFoundHandler((request, reply) => {
     const problem = toProblem(new DomainError('NOT_FOUND', { detail: `No route ${request.method} ${request.url.split('?')[0]}` }), request.id);
     return reply.code(404).headers(problem.headers).send(problem.body);

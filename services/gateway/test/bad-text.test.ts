@@ -137,6 +137,16 @@ describe('text no store can hold → 400 naming the field, nothing changed', () 
     expect({ counts: await tableCounts(g), org: await orgSnapshot(g, org.orgId) }).toEqual(before);
   });
 
+  it('a path the router cannot decode or a parameter longer than any id is a problem too, with the usual headers', async () => {
+    for (const url of [`/v1/orgs/%FF/usage`, `/v1/orgs/${org.orgId}/invites/%ED%A0%80`, `/v1/orgs/${'a'.repeat(101)}/usage`]) {
+      const res = await g.app.inject({ method: 'GET', url, headers: bearer(admin.accessToken) });
+      const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(problem.errors!.map((e) => e.path), url).toEqual(['/params']);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-request-id']).toBeTruthy();
+    }
+  });
+
   it('says what is wrong with the text in words a person can act on', async () => {
     const nul = await run({ name: '', method: 'POST', url: `/v1/orgs/${org.orgId}/invites`, auth: true, body: { email: email('w'), role: 'member', message: 'a\u0000b' }, path: '/message' });
     expect(expectProblem(nul, 400).errors).toContainEqual({ path: '/message', message: expect.stringMatching(/NUL/) });

@@ -59,6 +59,16 @@ function asDomainError(error: unknown): DomainError {
       return new DomainError('PAYLOAD_TOO_LARGE', { detail: 'The request body is larger than this endpoint accepts' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new DomainError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json (bulk uploads also take text/csv)' });
+    case 'FST_ERR_BAD_URL':
+      return new DomainError('VALIDATION_FAILED', {
+        detail: 'The URL path is not valid: one of its segments is not valid percent-encoded UTF-8',
+        errors: [{ path: '/params', message: 'a path segment is not valid percent-encoded UTF-8 text' }],
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new DomainError('VALIDATION_FAILED', {
+        detail: 'The URL path is not valid: one of its parameters is longer than any id',
+        errors: [{ path: '/params', message: 'a path parameter is longer than 100 characters' }],
+      });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new DomainError('VALIDATION_FAILED', { detail: 'The body is empty; send a JSON object' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
