@@ -137,6 +137,37 @@ describe('the console', () => {
     await closePage(page);
   });
 
+  it('creates a link-only invite with "Copy link only": the link shows, nothing is sent, the card and the list say so', async () => {
+    const page = await stack.signIn();
+    const who = email('linkonly');
+    await page.locator('#invite-email').fill(who);
+    await page.getByLabel('Copy link only').check();
+    expect(await page.locator('#channel-email').isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const link = page.locator('.link-panel input');
+    await expect.poll(() => link.inputValue()).toMatch(new RegExp(`^${stack.base}/invite#token=[A-Za-z0-9_-]{43}$`));
+    expect(await page.locator('#send-status').textContent()).toBe(`Link created for ${who}: nothing was sent, share it yourself.`);
+    const card = page.locator('#sent-invites li.card').filter({ hasText: who });
+    expect(await card.locator('[data-channel="none"]').textContent()).toBe('Link only: nothing is sent; share the link yourself.');
+    expect(await card.locator('[data-channel="email"]').count()).toBe(0);
+    // The form is ready for the next invite, by email again.
+    expect(await page.locator('#channel-email').isChecked()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Send invite' }).count()).toBe(1);
+
+    // An invite sent after it has its email; the link-only one never gets one.
+    const after = email('after');
+    await page.locator('#invite-email').fill(after);
+    await page.getByRole('button', { name: 'Send invite' }).click();
+    await eventually(() => stack.smtp.deliveredTo(after)[0], 20_000, 'the next email');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stack.smtp.deliveredTo(who)).toHaveLength(0);
+
+    await go(page, 'Invites', 'Invites');
+    const row = page.locator('tr').filter({ hasText: who });
+    await expect.poll(() => row.locator('[data-label="Email delivery"]').textContent()).toBe('Link only');
+    await closePage(page);
+  });
+
   it('withdraws an invite from the list, and both widths look right', async () => {
     const who = email('withdraw');
     const created = await stack.api<{ invite: InviteView }>('POST', `/v1/orgs/${stack.org.orgId}/invites`, { email: who, role: 'member' });

@@ -119,7 +119,7 @@ function badRequests(): BadRequest[] {
     { what: 'a 721-hour expiry', operation: 'invite.create', body: { orgId, invite: { ...valid, expiresInHours: 721 } }, paths: ['/invite/expiresInHours'] },
     { what: 'a bad phone', operation: 'invite.create', body: { orgId, invite: { ...valid, phone: '12345' } }, paths: ['/invite/phone'] },
     { what: 'an unknown channel', operation: 'invite.create', body: { orgId, invite: { ...valid, channels: ['fax'] } }, paths: ['/invite/channels/0'] },
-    { what: 'no channels', operation: 'invite.create', body: { orgId, invite: { ...valid, channels: [] } }, paths: ['/invite/channels'] },
+    { what: 'a channel twice', operation: 'invite.create', body: { orgId, invite: { ...valid, channels: ['email', 'email'] } }, paths: ['/invite/channels'] },
     { what: 'a bad locale', operation: 'invite.create', body: { orgId, invite: { ...valid, locale: 'english' } }, paths: ['/invite/locale'] },
     { what: 'an array body', operation: 'invite.create', body: [valid], paths: ['/'] },
     // invite.bulk

@@ -70,6 +70,8 @@ export const InviteView = Type.Object(
     closedAt: Type.Union([Timestamp, Type.Null()]),
     /** Account that accepted the invite. */
     acceptedUserId: Type.Union([Uuid, Type.Null()]),
+    /** The channels it is delivered on; empty for a link the inviter shares themselves. */
+    channels: Type.Array(Channel, { maxItems: 2 }),
     /** Per-channel delivery state. */
     delivery: Type.Object({ email: ChannelDelivery, sms: ChannelDelivery }, strict),
   },
@@ -88,8 +90,17 @@ export const NewInvite = Type.Object(
     role: Role,
     /** Hours until the link expires (1 to 720, default 48). */
     expiresInHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720 })),
-    /** Channels to deliver on; default email, plus sms when a phone is given. */
-    channels: Type.Optional(Type.Array(Channel, { minItems: 1, maxItems: 2, uniqueItems: true })),
+    /**
+     * Channels to deliver on; default email, plus sms when a phone is given. Empty: send
+     * nothing; the link in the reply is for the inviter to share (chat, a QR code).
+     */
+    channels: Type.Optional(
+      Type.Array(Channel, {
+        maxItems: 2,
+        uniqueItems: true,
+        description: 'Channels to deliver on; default email, plus sms when a phone is given. [] sends nothing: share the link from the reply yourself',
+      }),
+    ),
     /** Locale of the messages (default en). */
     locale: Type.Optional(Locale),
     /** Personal message shown in the email, up to 500 characters. */

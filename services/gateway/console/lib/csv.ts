@@ -1,6 +1,6 @@
 // CSV in the browser, read like the gateway's bulk CSV endpoint reads it
 // (services/gateway/src/routes/csv.ts): a header line naming the columns, empty
-// lines skipped, cells trimmed, empty cells left out, channels split by ; or |,
+// lines skipped, cells trimmed, empty cells left out, channels split by ; or | (none: link only),
 // expiresInHours as a number. No DOM here: unit-tested in node.
 
 export const csvColumns = ['email', 'phone', 'role', 'expiresInHours', 'channels', 'locale', 'message'] as const;
@@ -81,7 +81,7 @@ export function rowsFromCsv(text: string): CsvRow[] {
     header.cells.forEach((column, index) => {
       const value = cells[index] ?? '';
       if (value === '') return;
-      if (column === 'channels') row.channels = value.split(/[;|]/).map((c) => c.trim()).filter(Boolean);
+      if (column === 'channels') row.channels = value.toLowerCase() === 'none' ? [] : value.split(/[;|]/).map((c) => c.trim()).filter(Boolean);
       else if (column === 'expiresInHours' && /^\d+$/.test(value)) row.expiresInHours = Number(value);
       else row[column] = value;
     });

@@ -2,7 +2,7 @@
 // failed, retrying, gave up), updated in place and announced to screen readers.
 import { announce, h, replace } from './dom.ts';
 import { dateTime } from './format.ts';
-import { channelNames, channelsOf, deliveryBadge, deliveryText, inviteBadge, inviteText } from './status.ts';
+import { channelNames, channelsOf, deliveryBadge, deliveryText, inviteBadge, inviteText, linkOnlyText } from './status.ts';
 import type { InviteView } from './types.ts';
 
 export interface InviteCard {
@@ -28,6 +28,7 @@ export function inviteCard(first: InviteView): InviteCard {
       channelsOf(invite).map((channel) =>
         h('li', { 'data-channel': channel }, h('span', {}, `${channelNames[channel]}:`), deliveryBadge(invite.delivery[channel])),
       ),
+      channelsOf(invite).length === 0 ? h('li', { 'data-channel': 'none' }, h('span', { class: 'muted' }, `${linkOnlyText}: nothing is sent; share the link yourself.`)) : null,
     );
   };
 

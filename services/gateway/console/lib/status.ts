@@ -45,10 +45,13 @@ export function inviteText(status: InviteStatus): string {
   return inviteWords[status][0];
 }
 
-/** Channels the invite was sent on (a skipped SMS was never asked for). */
+/** Channels the invite is delivered on; none for a link the inviter shares themselves. */
 export function channelsOf(invite: InviteView): Channel[] {
-  return (['email', 'sms'] as const).filter((c) => c === 'email' || invite.delivery[c].status !== 'skipped');
+  return (['email', 'sms'] as const).filter((c) => invite.channels.includes(c));
 }
+
+/** The words for an invite that is sent on no channel. */
+export const linkOnlyText = 'Link only';
 
 /** Nothing more will change by itself: every channel settled, or the invite closed. */
 export function settled(invite: InviteView): boolean {

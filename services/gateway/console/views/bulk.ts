@@ -37,7 +37,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     const { el, body } = table('Rows of the file', ['Line', 'Email', 'Role', 'Phone', 'Channels', 'Check'], { hiddenCaption: true });
     el.id = 'bulk-preview-table';
     for (const { line, row, problems } of rows) {
-      const str = (v: unknown) => (v === undefined ? '' : Array.isArray(v) ? v.join(', ') : String(v));
+      const str = (v: unknown) => (v === undefined ? '' : Array.isArray(v) ? (v.length ? v.join(', ') : 'none (link only)') : String(v));
       body.append(
         h(
           'tr',
@@ -184,7 +184,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       h(
         'p',
         { id: 'bulk-file-hint', class: 'hint' },
-        `First line: column names, any of ${csvColumns.join(', ')} (email and role are required). Channels: email;sms. Rows are checked here before anything is sent.`,
+        `First line: column names, any of ${csvColumns.join(', ')} (email and role are required). Channels: email;sms, or none to create the link without sending. Rows are checked here before anything is sent.`,
       ),
       fileStatus,
     ),

@@ -5,7 +5,7 @@ import { orgPath, type Ctx, type View } from '../lib/context.ts';
 import { announce, cell, debounce, h, replace, table } from '../lib/dom.ts';
 import { dateTime } from '../lib/format.ts';
 import { linkPanel } from '../lib/invite-card.ts';
-import { channelsOf, deliveryBadge, inviteBadge } from '../lib/status.ts';
+import { channelsOf, deliveryBadge, inviteBadge, linkOnlyText } from '../lib/status.ts';
 import type { InvitePage, InviteView, InviteWithLink } from '../lib/types.ts';
 
 const statuses = ['pending', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
@@ -72,7 +72,12 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       cell('Email', invite.email, invite.phone ? h('span', { class: 'muted' }, ` ${invite.phone}`) : null),
       cell('Role', invite.role),
       h('td', { 'data-label': 'Status', 'data-key': 'status', class: 'status-cell', tabindex: -1 }, inviteBadge(invite.status)),
-      cell('Email delivery', deliveryBadge(invite.delivery.email)),
+      cell(
+        'Email delivery',
+        channelsOf(invite).includes('email')
+          ? deliveryBadge(invite.delivery.email)
+          : h('span', { class: 'muted', title: 'Not sent: the link was shared by whoever created the invite' }, channelsOf(invite).length ? '—' : linkOnlyText),
+      ),
       cell('SMS', channelsOf(invite).includes('sms') ? deliveryBadge(invite.delivery.sms) : h('span', { class: 'muted' }, '—')),
       cell('Created', dateTime(invite.createdAt)),
       cell('Expires', dateTime(invite.expiresAt)),

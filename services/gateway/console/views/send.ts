@@ -18,6 +18,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   const role = h('select', { id: 'invite-role', name: 'role' }, allowedRoles(ctx.org.role).map((r) => h('option', { value: r, selected: r === 'member' }, r)));
   const emailChannel = h('input', { id: 'channel-email', type: 'checkbox', name: 'channels', value: 'email', checked: true });
   const smsChannel = h('input', { id: 'channel-sms', type: 'checkbox', name: 'channels', value: 'sms' });
+  const linkOnly = h('input', { id: 'channel-none', type: 'checkbox', name: 'link-only', 'aria-describedby': 'channel-none-hint' });
   const locale = h('select', { id: 'invite-locale', name: 'locale' }, h('option', { value: '' }, 'Organisation default'), localeOptions());
   const expiry = h(
     'select',
@@ -33,8 +34,21 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
 
   let smsTouched = false;
   smsChannel.addEventListener('change', () => (smsTouched = true));
+  // Copy link only: nothing is sent, so neither channel can be chosen.
+  const channelsEnabled = () => {
+    for (const channel of [emailChannel, smsChannel]) {
+      channel.disabled = linkOnly.checked;
+      if (linkOnly.checked) channel.checked = false;
+    }
+    if (!linkOnly.checked) {
+      emailChannel.checked = true;
+      smsChannel.checked = phone.value.trim() !== '';
+    }
+    submit.textContent = linkOnly.checked ? 'Create link' : 'Send invite';
+  };
+  linkOnly.addEventListener('change', channelsEnabled);
   phone.addEventListener('input', () => {
-    if (!smsTouched) smsChannel.checked = phone.value.trim() !== '';
+    if (!smsTouched && !linkOnly.checked) smsChannel.checked = phone.value.trim() !== '';
   });
   message.addEventListener('input', () => (counter.textContent = `${message.value.length} of 500 characters`));
 
@@ -69,6 +83,8 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     h('fieldset', {}, h('legend', {}, 'Send by'),
       h('label', { class: 'inline', for: 'channel-email' }, emailChannel, 'Email'),
       h('label', { class: 'inline', for: 'channel-sms' }, smsChannel, 'SMS'),
+      h('label', { class: 'inline', for: 'channel-none' }, linkOnly, 'Copy link only'),
+      h('p', { id: 'channel-none-hint', class: 'hint' }, 'Copy link only: nothing is sent; the link appears here for you to share (chat, a QR code).'),
     ),
     h('label', { for: 'invite-message' }, 'Personal message (optional)'),
     message,
@@ -84,10 +100,11 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     if (!email.value.trim()) problems.push({ path: '/email', message: 'is required' });
     if (phone.value.trim() && !phonePattern.test(phone.value.trim())) problems.push({ path: '/phone', message: 'must be + and 7 to 15 digits, e.g. +447700900123' });
     if (channels.includes('sms') && !phone.value.trim()) problems.push({ path: '/phone', message: 'is needed to send by SMS' });
-    if (problems.length || channels.length === 0) {
+    const noChannel = channels.length === 0 && !linkOnly.checked;
+    if (problems.length || noChannel) {
       if (!showErrors(problems)) emailChannel.focus();
       status.className = 'error';
-      status.textContent = channels.length === 0 ? 'Choose email, SMS or both.' : 'Check the highlighted fields.';
+      status.textContent = noChannel ? 'Choose email, SMS or both, or Copy link only.' : 'Check the highlighted fields.';
       return;
     }
     const body: NewInvite = {
@@ -101,11 +118,13 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     };
     submit.disabled = true;
     status.className = '';
-    status.textContent = 'Sending…';
+    status.textContent = linkOnly.checked ? 'Creating…' : 'Sending…';
     try {
       const created = await ctx.api.post<InviteWithLink>(orgPath(ctx, '/invites'), body, { 'idempotency-key': crypto.randomUUID() });
       status.className = 'success';
-      status.textContent = `Invite created for ${created.invite.email}.`;
+      status.textContent = created.invite.channels.length
+        ? `Invite created for ${created.invite.email}.`
+        : `Link created for ${created.invite.email}: nothing was sent, share it yourself.`;
       const panel = linkPanel(`Accept link for ${created.invite.email}`, created.acceptUrl);
       linkSlot.replaceChildren(panel);
       const card = inviteCard(created.invite);
@@ -114,6 +133,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       watcher.watch(created.invite);
       form.reset();
       smsTouched = false;
+      channelsEnabled();
       counter.textContent = '0 of 500 characters';
       panel.querySelector<HTMLElement>('h2')?.focus();
     } catch (error) {

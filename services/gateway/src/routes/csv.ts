@@ -6,7 +6,7 @@ const columns = new Set(['email', 'phone', 'role', 'expiresInHours', 'channels',
 /**
  * Turns a CSV upload into bulk rows. The first line names the columns (any of
  * email, phone, role, expiresInHours, channels, locale, message; channels separated
- * by `;` or `|`). Empty cells are left out, so each row is then validated exactly
+ * by `;` or `|`, or `none` for a link-only invite). Empty cells are left out, so each row is then validated exactly
  * like a JSON row. Structural problems (unknown column, unbalanced quotes) are a 400
  * for the whole upload, naming the line.
  */
@@ -35,7 +35,7 @@ export function rowsFromCsv(text: string): Record<string, unknown>[] {
     const row: Record<string, unknown> = {};
     for (const [column, cell] of Object.entries(record)) {
       if (cell === '') continue;
-      if (column === 'channels') row.channels = cell.split(/[;|]/).map((c) => c.trim()).filter(Boolean);
+      if (column === 'channels') row.channels = cell.toLowerCase() === 'none' ? [] : cell.split(/[;|]/).map((c) => c.trim()).filter(Boolean);
       else if (column === 'expiresInHours' && /^\d+$/.test(cell)) row.expiresInHours = Number(cell);
       else row[column] = cell;
     }

@@ -326,7 +326,7 @@ export async function bulkCreateInvites(ctx: Context, orgId: string, rows: unkno
   const subjects = new Set<string>();
   if (inviter.userId && caps.recipient > 0) {
     for (const { row, channels } of valid) {
-      subjects.add(recipientSubject(row.email));
+      if (channels.includes('email')) subjects.add(recipientSubject(row.email));
       if (channels.includes('sms') && row.phone) subjects.add(recipientSubject(row.phone));
     }
   }
@@ -347,7 +347,7 @@ export async function bulkCreateInvites(ctx: Context, orgId: string, rows: unkno
         const drafts: { index: number; email: string; value: InviteWithLink; draft: InviteDraft }[] = [];
         for (const { index, row, channels } of valid) {
           const email = row.email.toLowerCase();
-          const recipients = channels.includes('sms') && row.phone ? [email, row.phone] : [email];
+          const recipients = [...(channels.includes('email') ? [email] : []), ...(channels.includes('sms') && row.phone ? [row.phone] : [])];
           const capped = inviter.userId && caps.recipient > 0 ? recipients.find((r) => (sent.get(recipientSubject(r)) ?? 0) >= caps.recipient) : undefined;
           let refused: DomainError | undefined;
           if (state.members.has(email)) refused = alreadyMember(email);

@@ -23,6 +23,7 @@ export function toInviteView(invite: InviteFields): InviteView {
     sentAt: invite.sentAt.toISOString(),
     closedAt: iso(invite.acceptedAt ?? invite.declinedAt ?? invite.withdrawnAt ?? invite.expiredAt),
     acceptedUserId: invite.acceptedUserId ?? null,
+    channels: [...invite.channels],
     delivery: {
       email: channelView(invite.emailStatus, invite.emailAttempts, invite.emailLastError, invite.emailSentAt, invite.emailProviderId),
       sms: channelView(invite.smsStatus, invite.smsAttempts, invite.smsLastError, invite.smsSentAt, invite.smsProviderId),

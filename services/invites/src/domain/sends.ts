@@ -27,7 +27,8 @@ const earlierHours = `p.hour >= date_trunc('hour', now()) - interval '23 hours' 
 
 /**
  * CTEs that add the invites of relation `source` (columns email, phone, channels jsonb,
- * invited_by) to their subjects' current hour. `after`, when given, is a CTE the counts
+ * invited_by) to their subjects' current hour: the address when it gets an email, the
+ * phone number when it gets an SMS, the inviter always (a link-only invite too). `after`, when given, is a CTE the counts
  * wait for (the one that locks the org row), so that the counter rows are always
  * locked after the org row, by every statement, in subject order: no deadlock.
  * Integers only are inlined; the caller's parameters are untouched.
@@ -37,7 +38,7 @@ export function countSendsSql(caps: SendCaps, source: string, after?: string): s
   const inviter = Math.trunc(caps.inviter);
   return `subjects as (
        select s.subject, count(*)::int as n
-         from (select 'to:' || lower(email) as subject, invited_by from ${source}
+         from (select 'to:' || lower(email) as subject, invited_by from ${source} where channels @> '["email"]'
                union all select 'to:' || phone, invited_by from ${source} where phone is not null and channels @> '["sms"]'
                union all select 'by:' || invited_by, invited_by from ${source}) s${after ? ` cross join ${after}` : ''}
         where s.invited_by is not null
