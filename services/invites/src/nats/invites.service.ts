@@ -11,6 +11,7 @@ import {
   type OperationName,
 } from '@invite/contracts';
 import { inSpan, markFailed, SpanKind } from '@invite/telemetry';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { authenticate } from '../domain/auth.commands.ts';
 import type { Actor, Context, Domain } from '../domain/context.ts';
 import type { Logger } from '@invite/telemetry';
@@ -70,10 +71,15 @@ export async function startInvitesService(options: InvitesServiceOptions): Promi
         const reply = await handler(ctx, request as never);
         msg.respond(JSON.stringify(reply));
       } catch (error) {
-        const domainError = isDomainError(error) ? error : new DomainError('INTERNAL');
+        // PostgreSQL down or restarting is not a bug: the caller may retry, and is told when.
+        const unavailable = !isDomainError(error) && isDatabaseUnavailable(error);
+        const domainError = isDomainError(error) ? error : unavailable ? databaseUnavailable() : new DomainError('INTERNAL');
         outcome = domainError.code;
         span.setAttribute('error.code', domainError.code);
-        if (!isDomainError(error)) {
+        if (unavailable) {
+          logger.warn({ err: error, operation: name }, 'database unavailable');
+          markFailed(span, 'database unavailable');
+        } else if (!isDomainError(error)) {
           logger.error({ err: error, operation: name }, 'operation failed');
           span.recordException(error as Error);
           markFailed(span, 'internal error');
