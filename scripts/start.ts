@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { serviceEnvironment, serviceNodeFlags } from './service-process.ts';
 
 /**
@@ -60,6 +61,25 @@ if (!(await reachable(nats.host, nats.port))) {
 if (problems.length) {
   process.stderr.write(`Cannot start:\n${problems.join('\n')}\n`);
   process.exit(1);
+}
+
+/** On a database without an organisation, the one next step: create the first. */
+async function firstRunHint(): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ any: boolean }>('select exists (select 1 from orgs) as any');
+    if (rows[0]?.any) return;
+    process.stdout.write(
+      'No organisation yet. Create the first one (it asks for its name, seats and owner):\n\n' +
+        '  npm run admin -- create-org\n\n' +
+        `It prints the owner's invite link: open it, create the owner's account, then sign in at ${appBaseUrl}/console\n\n`,
+    );
+  } catch {
+    // Only a hint: the services report their own trouble with the database.
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** Whether `port` can be listened on here; a taken port is named before anything starts. */
@@ -131,6 +151,7 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
         waiting.delete(name);
         if (waiting.size === 0) {
           process.stdout.write(`\nReady in ${((Date.now() - startedAt) / 1000).toFixed(1)} s → ${appBaseUrl}/console\n\n`);
+          void firstRunHint();
         }
       }
     }
@@ -161,7 +182,6 @@ process.stdout.write(
   `Started ${services.map((s) => s.name).join(', ')} against ${db.host}:${db.port} and ${nats.host}:${nats.port}.\n` +
     `  API and OpenAPI docs: ${appBaseUrl}/docs (accept links open ${appBaseUrl}/invite#token=…)\n` +
     services.map((s) => `  ${s.name}: health, readiness and metrics at http://localhost:${s.port}/healthz /readyz /metrics\n`).join('') +
-    `Create an organisation: npm run admin -- create-org --name "Acme" --seats 10 --owner-email you@example.com\n` +
     `Press Ctrl-C to stop. The console's address follows once all three are ready.\n`,
 );
 

@@ -94,6 +94,9 @@ beforeAll(async () => {
   ]);
   // The console's address, once all three are ready (and only then: it comes after each ready line).
   await stack.waitFor(/^Ready in [\d.]+ s → http:\/\/127\.0\.0\.1:\d+\/console$/m, 10_000);
+  // A database without an organisation: the next step is named.
+  await stack.waitFor(/^No organisation yet\. Create the first one /, 10_000);
+  await stack.waitFor(/^ {2}npm run admin -- create-org$/, 10_000);
 });
 
 afterAll(async () => {
@@ -116,11 +119,12 @@ describe('the three services as npm start runs them', () => {
     const created = await run('scripts/admin.ts', ['create-org', '--name', 'Stack Org', '--seats', '5', '--owner-email', ownerEmail], env);
     expect(created.code, created.stderr).toBe(0);
     const bootstrap = JSON.parse(created.stdout) as { orgId: string; ownerInvite: { acceptUrl: string } };
-    const ownerToken = new URL(bootstrap.ownerInvite.acceptUrl).hash.slice('#token='.length);
+    // The operator's link: the token and the address proof (the operator vouches for the owner's address).
+    const ownerLink = new URLSearchParams(new URL(bootstrap.ownerInvite.acceptUrl).hash.slice(1));
     // The owner's invite is delivered too: the relay and notifier work without any HTTP request.
     await eventually(() => smtp.deliveredTo(ownerEmail)[0], 30_000, "the owner's email");
 
-    expect((await http('POST', '/v1/invites/accept', { token: ownerToken, name: 'Sam Owner', username: `sam${Date.now()}`, password: 'owner password 123' })).status).toBe(201);
+    expect((await http('POST', '/v1/invites/accept', { token: ownerLink.get('token'), proof: ownerLink.get('proof'), name: 'Sam Owner', username: `sam${Date.now()}`, password: 'owner password 123' })).status).toBe(201);
     const login = await http<{ accessToken: string }>('POST', '/v1/auth/login', { email: ownerEmail, password: 'owner password 123' });
 
     const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';

@@ -1,6 +1,7 @@
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CreateOrgRequest, isDomainError, parse } from '@invite/contracts';
+import { CreateOrgRequest, DomainError, fieldErrors, isDomainError } from '@invite/contracts';
 import { createDomain } from './app.ts';
 import { loadInvitesConfig } from './config.ts';
 import { migrate } from './db/orm.ts';
@@ -9,10 +10,51 @@ import { createOrg } from './domain/org.commands.ts';
 /**
  * Operator commands, run in-process against the database (the invites service need
  * not be running; its outbox relay publishes the resulting events when it is).
- * Prints one JSON object on stdout; errors go to stderr with a non-zero exit.
+ * Piped (or with --json), prints one JSON object on stdout; at a terminal, asks for
+ * what the flags left out and says what to do next. Errors go to stderr, one sentence
+ * per flag, with a non-zero exit.
  */
 const usage = `Usage:
-  npm run admin -- create-org --name NAME --seats N --owner-email EMAIL [--plan PLAN]`;
+  npm run admin -- create-org --name NAME --seats N --owner-email EMAIL [--plan PLAN] [--json]
+  (at a terminal, the flags left out are asked for)`;
+
+/** What each flag must be, in the words the refusal uses. */
+const flagRules: Record<string, { flag: string; rule: string }> = {
+  name: { flag: '--name', rule: "the organisation's name, 1 to 100 characters" },
+  seatLimit: { flag: '--seats', rule: 'a whole number of seats from 1 to 1000000 (members plus pending invites)' },
+  ownerEmail: { flag: '--owner-email', rule: "the first owner's email address, e.g. owner@acme.example" },
+  plan: { flag: '--plan', rule: 'a plan name of 1 to 40 characters' },
+};
+
+/** Refuses a bad command with one sentence per flag, naming the flag as typed. */
+function checkFlags(input: Record<string, unknown>): CreateOrgRequest {
+  const errors = fieldErrors(CreateOrgRequest, input);
+  if (errors.length === 0) return input as CreateOrgRequest;
+  const fields = [...new Set(errors.map((e) => e.path.split('/')[1] ?? ''))];
+  const sentences = fields.map((field) => {
+    const known = flagRules[field];
+    if (!known) return `${field || 'input'}: ${errors.find((e) => e.path.split('/')[1] === field)?.message ?? 'is not valid'}`;
+    return `${known.flag} ${input[field] === undefined ? 'is required' : 'is not valid'}: ${known.rule}.`;
+  });
+  throw new DomainError('VALIDATION_FAILED', { detail: sentences.join('\n') });
+}
+
+/** Asks at the terminal for what the flags left out; nothing is asked when input is piped. */
+async function askForMissing(input: Record<string, unknown>): Promise<void> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return;
+  const missing = (['name', 'seatLimit', 'ownerEmail'] as const).filter((field) => input[field] === undefined);
+  if (missing.length === 0) return;
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  const questions = { name: 'Organisation name: ', seatLimit: 'Seats (members plus pending invites), e.g. 10: ', ownerEmail: "Owner's email: " };
+  try {
+    for (const field of missing) {
+      const answer = (await prompt.question(questions[field])).trim();
+      if (answer) input[field] = field === 'seatLimit' && /^\d+$/.test(answer) ? Number(answer) : answer;
+    }
+  } finally {
+    prompt.close();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +71,7 @@ async function createOrgCommand(args: string[]): Promise<number> {
       seats: { type: 'string' },
       'owner-email': { type: 'string' },
       plan: { type: 'string' },
+      json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -37,17 +80,27 @@ async function createOrgCommand(args: string[]): Promise<number> {
   if (values.seats !== undefined) input.seatLimit = /^\d+$/.test(values.seats) ? Number(values.seats) : values.seats;
   if (values['owner-email'] !== undefined) input.ownerEmail = values['owner-email'];
   if (values.plan !== undefined) input.plan = values.plan;
-  const request = parse(CreateOrgRequest, input, 'The command');
-  const domain = await createDomain(loadInvitesConfig());
+  await askForMissing(input);
+  const request = checkFlags(input);
+  const config = loadInvitesConfig();
+  const domain = await createDomain(config);
   try {
     await migrate(domain.orm);
     const reply = await createOrg(
       { domain, em: domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' }, traceparent: undefined },
       request,
     );
-    process.stdout.write(
-      `${JSON.stringify({ orgId: reply.orgId, ownerInvite: { id: reply.ownerInvite.invite.id, acceptUrl: reply.ownerInvite.acceptUrl } })}\n`,
-    );
+    if (values.json || !process.stdout.isTTY) {
+      process.stdout.write(
+        `${JSON.stringify({ orgId: reply.orgId, ownerInvite: { id: reply.ownerInvite.invite.id, acceptUrl: reply.ownerInvite.acceptUrl } })}\n`,
+      );
+    } else {
+      process.stdout.write(
+        `Created "${request.name}" with ${request.seatLimit} seat${request.seatLimit === 1 ? '' : 's'} (org id ${reply.orgId}).\n` +
+          `Its owner's invite goes to ${request.ownerEmail}; the same link is here:\n\n  ${reply.ownerInvite.acceptUrl}\n\n` +
+          `Open it, create the owner's account, then sign in at ${config.APP_BASE_URL}/console\n`,
+      );
+    }
     return 0;
   } finally {
     await domain.orm.close();
