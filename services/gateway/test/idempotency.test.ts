@@ -147,6 +147,29 @@ describe('a replay is authorised like a fresh call', () => {
   });
 });
 
+describe('a request whose gateway died', () => {
+  it('no longer blocks its key once its claim outlived its deadline: a retry runs it (regression: 409 IDEMPOTENCY_IN_PROGRESS for 24 h)', async () => {
+    const admin = await newAdmin();
+    const key = newKey('orphaned');
+    const body = { email: email('orphaned'), role: 'member' };
+    // A claim as a gateway takes it, which then dies: never completed, never released.
+    const store = await createKvIdempotencyStore(g.invites.nc, `${g.config.NATS_PREFIX}_gateway_idempotency`);
+    const orphan = await store.claim(`${admin.session.user.id}:create:${org.orgId}`, key, body, 300);
+    expect(orphan.kind).toBe('new');
+    expectProblem(await create(admin.session.accessToken, key, body), 409, 'IDEMPOTENCY_IN_PROGRESS');
+
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const retried = await create(admin.session.accessToken, key, body);
+    expect(retried.statusCode, retried.body).toBe(201);
+    const replay = await create(admin.session.accessToken, key, body);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toBe(retried.body);
+    // The dead request's late completion, had it come, would not overwrite the new holder's answer.
+    if (orphan.kind === 'new') await orphan.complete({ status: 500, body: {} });
+    expect((await create(admin.session.accessToken, key, body)).body).toBe(retried.body);
+  });
+});
+
 describe('stored answers are sealed', () => {
   it('the bucket holds neither the accept link nor its token; the replay is the exact first answer', async () => {
     const admin = await newAdmin();

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
+import { DomainError } from '@invite/contracts';
 
 /** A stored first answer. */
 export interface StoredResponse {
@@ -9,6 +10,7 @@ export interface StoredResponse {
 }
 
 export type Claim =
+  /** This request runs; `complete` and `release` never throw (a lost write only costs a replay or waits out the lease). */
   | { kind: 'new'; complete(response: StoredResponse): Promise<void>; release(): Promise<void> }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'in-progress' }
@@ -18,10 +20,16 @@ export interface IdempotencyStore {
   /**
    * Claims `key` for one caller and route. The first claim runs the request and
    * stores its answer; later ones with the same body get that answer again for 24 h;
-   * the same key with another body is a client error.
+   * the same key with another body is a client error. A claim holds the key for
+   * `leaseMs` (longer than the request may take): a request whose gateway died before it
+   * completed or released the key no longer blocks it after that, and a retry runs again.
+   * Throws SERVICE_UNAVAILABLE when the store cannot be reached.
    */
-  claim(scope: string, key: string, body: unknown): Promise<Claim>;
+  claim(scope: string, key: string, body: unknown, leaseMs?: number): Promise<Claim>;
 }
+
+/** Lease of a claim when the caller gives none: the gateway's default upstream deadline and a margin. */
+const defaultLeaseMs = 7000;
 
 /**
  * One entry. Answers hold accept links, so nothing in it is readable without the
@@ -33,6 +41,8 @@ interface Record {
   state: 'pending' | 'done';
   /** HMAC-SHA256 of the request body. */
   bodyMac: string;
+  /** Pending: until when (ms since the epoch) the request that claimed the key may still be running. */
+  leaseUntil?: number;
   /** The answer: IV (12 bytes), GCM tag (16 bytes) and ciphertext, base64url. */
   sealed?: string;
 }
@@ -63,32 +73,66 @@ function unseal(secret: Buffer, id: string, sealed: string): StoredResponse {
   return JSON.parse(plain.toString('utf8')) as StoredResponse;
 }
 
+/** The store could not be reached (NATS down, reconnecting, or the bucket without quorum): retry shortly. */
+function storeUnavailable(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  return new DomainError('SERVICE_UNAVAILABLE', { detail: 'Idempotency keys cannot be checked right now; retry shortly', retryAfter: 2 });
+}
+
 /** Idempotency keys in a NATS KV bucket whose entries live 24 hours, shared by every gateway replica. */
 export async function createKvIdempotencyStore(nc: NatsConnection, bucket: string, replicas = 1, ttlMs = 24 * 3_600_000): Promise<IdempotencyStore> {
   const kv: KV = await new Kvm(nc).create(bucket, { history: 1, ttl: ttlMs, replicas });
+
+  /** Claims the key, or says who holds it; `revision` is the entry this claim wrote. */
+  async function claimOnce(id: string, secret: Buffer, bodyMac: string, leaseMs: number): Promise<Exclude<Claim, { kind: 'new' }> | { kind: 'new'; revision: number } | { kind: 'gone' }> {
+    const pending = () => JSON.stringify({ state: 'pending', bodyMac, leaseUntil: Date.now() + leaseMs } satisfies Record);
+    try {
+      return { kind: 'new', revision: await kv.create(id, pending()) };
+    } catch {
+      // Taken already, most likely; if the store is down, the read below says so.
+    }
+    const entry = await kv.get(id);
+    // Deleted in between (a failed first attempt released it): claim again.
+    if (!entry || entry.operation !== 'PUT') return { kind: 'gone' };
+    const existing = entry.json<Record>();
+    if (existing.bodyMac !== bodyMac) return { kind: 'mismatch' };
+    if (existing.state === 'done' && existing.sealed) return { kind: 'replay', response: unseal(secret, id, existing.sealed) };
+    // The request that claimed the key outlived its lease: its gateway died or lost it. Take over.
+    if ((existing.leaseUntil ?? 0) < Date.now()) {
+      try {
+        return { kind: 'new', revision: await kv.update(id, pending(), entry.revision) };
+      } catch {
+        // Another retry took it over first.
+      }
+    }
+    return { kind: 'in-progress' };
+  }
+
   const store: IdempotencyStore = {
-    async claim(scope, key, body) {
+    async claim(scope, key, body, leaseMs = defaultLeaseMs) {
       const id = createHash('sha256').update(`${scope}\n${key}`).digest('base64url');
       const secret = entryKey(scope, key);
       const bodyMac = createHmac('sha256', secret).update(JSON.stringify(body ?? null)).digest('base64url');
-      try {
-        await kv.create(id, JSON.stringify({ state: 'pending', bodyMac } satisfies Record));
-      } catch {
-        const entry = await kv.get(id);
-        // Deleted in between (a failed first attempt released it): claim again.
-        if (!entry || entry.operation !== 'PUT') return store.claim(scope, key, body);
-        const existing = entry.json<Record>();
-        if (existing.bodyMac !== bodyMac) return { kind: 'mismatch' };
-        if (existing.state === 'done' && existing.sealed) return { kind: 'replay', response: unseal(secret, id, existing.sealed) };
-        return { kind: 'in-progress' };
+      let claimed;
+      for (let round = 0; ; round++) {
+        try {
+          claimed = await claimOnce(id, secret, bodyMac, leaseMs);
+        } catch (error) {
+          throw storeUnavailable(error);
+        }
+        if (claimed.kind !== 'gone') break;
+        if (round >= 3) return { kind: 'in-progress' };
       }
+      if (claimed.kind !== 'new') return claimed;
+      const { revision } = claimed;
       return {
         kind: 'new',
+        // Only over our own entry: a claim taken over after our lease ran out belongs to its new holder.
         async complete(response) {
-          await kv.put(id, JSON.stringify({ state: 'done', bodyMac, sealed: seal(secret, id, response) } satisfies Record));
+          await kv.update(id, JSON.stringify({ state: 'done', bodyMac, sealed: seal(secret, id, response) } satisfies Record), revision).catch(() => {});
         },
         async release() {
-          await kv.delete(id);
+          await kv.delete(id, { previousSeq: revision }).catch(() => {});
         },
       };
     },

@@ -16,8 +16,8 @@ import type { FastifyRequest } from 'fastify';
 import { callOptions, idempotent, problems, requireUser, sendResult, type GatewayDeps, type IdempotencyScope } from './support.ts';
 
 /** Idempotency of an admin's write: a stored answer goes back only to a caller who is still an admin or owner of the org. */
-function adminScope(deps: GatewayDeps, request: FastifyRequest, token: string, scope: string, orgId: string): IdempotencyScope {
-  return { scope, authorise: () => deps.client.call('auth.check', { orgId, minimumRole: 'admin' }, callOptions(deps, request, token)) };
+function adminScope(deps: GatewayDeps, request: FastifyRequest, token: string, scope: string, orgId: string, deadlineMs?: number): IdempotencyScope {
+  return { scope, deadlineMs, authorise: () => deps.client.call('auth.check', { orgId, minimumRole: 'admin' }, callOptions(deps, request, token)) };
 }
 
 /** Invites of an organisation (admins and owners). */
@@ -71,9 +71,10 @@ export const inviteRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
       const { orgId } = request.params;
       const body: unknown = request.body;
       const rows = Array.isArray(body) ? body : rowsFromCsv(String(body));
-      const result = await idempotent(deps, request, reply, adminScope(deps, request, token, `${claims.sub}:bulk:${orgId}`, orgId), async () => ({
+      const deadlineMs = deps.config.UPSTREAM_TIMEOUT_MS * 6;
+      const result = await idempotent(deps, request, reply, adminScope(deps, request, token, `${claims.sub}:bulk:${orgId}`, orgId, deadlineMs), async () => ({
         status: 200,
-        body: await deps.client.call('invite.bulk', { orgId, rows }, { ...callOptions(deps, request, token), timeoutMs: deps.config.UPSTREAM_TIMEOUT_MS * 6 }),
+        body: await deps.client.call('invite.bulk', { orgId, rows }, { ...callOptions(deps, request, token), timeoutMs: deadlineMs }),
       }));
       return sendResult(reply, result);
     },

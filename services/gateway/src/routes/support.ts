@@ -99,7 +99,12 @@ export interface IdempotencyScope {
    * stored answer holds accept links and the session that made it may have ended.
    */
   authorise(): Promise<unknown>;
+  /** Longest `work` may take (its upstream deadline; default UPSTREAM_TIMEOUT_MS): the key's claim outlives it by a margin, then a retry may take it over. */
+  deadlineMs?: number;
 }
+
+/** How much longer than its deadline a claim holds a key: the reply's way back and a busy event loop. */
+const claimMarginMs = 2000;
 
 /**
  * Runs `work` once per `Idempotency-Key` (per caller and route) for 24 hours: a retry
@@ -110,7 +115,7 @@ export async function idempotent(
   deps: GatewayDeps,
   request: FastifyRequest,
   reply: FastifyReply,
-  { scope, authorise }: IdempotencyScope,
+  { scope, authorise, deadlineMs }: IdempotencyScope,
   work: () => Promise<{ status: number; body: unknown }>,
 ): Promise<{ status: number; body: unknown }> {
   const header = request.headers['idempotency-key'];
@@ -122,7 +127,7 @@ export async function idempotent(
       errors: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 printable ASCII characters' }],
     });
   }
-  const claim = await deps.idempotency.claim(scope, key, request.body);
+  const claim = await deps.idempotency.claim(scope, key, request.body, (deadlineMs ?? deps.config.UPSTREAM_TIMEOUT_MS) + claimMarginMs);
   if (claim.kind !== 'new') await authorise();
   if (claim.kind === 'replay') {
     reply.header('idempotent-replayed', 'true');
