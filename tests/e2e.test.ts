@@ -1,14 +1,20 @@
 import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteStreams, isolatedEnv } from '../services/invites/test/harness.ts';
+import { deleteNotifierState, eventually } from '../services/notifier/test/support/harness.ts';
+import { startSmtpMailbox, type SmtpMailbox } from '../services/notifier/test/support/smtp-mailbox.ts';
 import { run, startService, type ServiceProcess } from './support/processes.ts';
 
 /**
  * The whole path over HTTP with every piece a real process: the admin CLI, the invites
- * service and the gateway on their own database and NATS prefix.
+ * service, the notifier (to a real SMTP server in this test) and the gateway on their
+ * own database and NATS prefix.
  */
 let invites: ServiceProcess;
+let notifier: ServiceProcess;
 let gateway: ServiceProcess;
+let smtp: SmtpMailbox;
 let base: string;
 let env: Record<string, string>;
 let dropDatabase: () => Promise<void>;
@@ -23,11 +29,14 @@ async function post<T>(path: string, body: unknown, accessToken?: string): Promi
 }
 
 beforeAll(async () => {
+  smtp = await startSmtpMailbox();
   const isolated = await isolatedEnv('e2e', { INVITES_HTTP_PORT: '0' });
   dropDatabase = isolated.db.drop;
-  env = { ...isolated.env, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  env = { ...isolated.env, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'info', NOTIFIER_HTTP_PORT: '0', SMTP_URL: smtp.url, SMTP_FROM: 'invites@e2e.test' };
   invites = startService('services/invites/src/server.ts', env);
   await invites.waitFor(/"msg":"invites ready"/);
+  notifier = startService('services/notifier/src/server.ts', env);
+  await notifier.waitFor(/"msg":"notifier ready"/);
   gateway = startService('services/gateway/src/server.ts', env);
   const line = await gateway.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
   base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
@@ -35,11 +44,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await notifier?.stop();
   await invites?.stop();
   const nc = await connect({ servers: env.NATS_URL });
   await deleteStreams(nc, env.NATS_PREFIX!);
+  await deleteNotifierState(nc, await jetstreamManager(nc), env.NATS_PREFIX!);
   await nc.drain();
   await dropDatabase?.();
+  await smtp?.close();
 });
 
 describe('end to end over HTTP', () => {
@@ -48,9 +60,10 @@ describe('end to end over HTTP', () => {
     const created = await run('services/invites/src/admin.ts', ['create-org', '--name', 'E2E Org', '--seats', '3', '--owner-email', ownerEmail], env);
     expect(created.code, created.stderr).toBe(0);
     const bootstrap = JSON.parse(created.stdout) as { orgId: string; ownerInvite: { id: string; acceptUrl: string } };
-    const ownerToken = new URL(bootstrap.ownerInvite.acceptUrl).hash.slice('#token='.length);
+    // The operator's link carries the token and the address proof (the operator vouches for the owner's address).
+    const ownerLink = new URLSearchParams(new URL(bootstrap.ownerInvite.acceptUrl).hash.slice(1));
 
-    const owner = await post<{ accessToken: string }>('/v1/invites/accept', { token: ownerToken, name: 'Erin Owner', username: `erin${Date.now()}`, password: 'owner password 123' });
+    const owner = await post<{ accessToken: string }>('/v1/invites/accept', { token: ownerLink.get('token'), proof: ownerLink.get('proof'), name: 'Erin Owner', username: `erin${Date.now()}`, password: 'owner password 123' });
     expect(owner.status).toBe(201);
     const login = await post<{ accessToken: string }>('/v1/auth/login', { email: ownerEmail, password: 'owner password 123' });
     expect(login.status).toBe(200);
@@ -58,12 +71,23 @@ describe('end to end over HTTP', () => {
     const inviteeEmail = `invitee.${Date.now()}@e2e.test`;
     const invite = await post<{ acceptUrl: string; invite: { id: string } }>(`/v1/orgs/${bootstrap.orgId}/invites`, { email: inviteeEmail, role: 'admin' }, login.body.accessToken);
     expect(invite.status).toBe(201);
-    const token = new URL(invite.body.acceptUrl).hash.slice('#token='.length);
+    const fields = { name: 'Ivy Invitee', username: `ivy${Date.now()}`, password: 'invitee password 1' };
+    // The inviter's copy of the link neither tells whether the address has an account nor creates one.
+    const inviterToken = new URLSearchParams(new URL(invite.body.acceptUrl).hash.slice(1)).get('token');
+    expect(await post('/v1/invites/lookup', { token: inviterToken })).toMatchObject({ status: 200, body: { accountExists: null, addressVerified: false } });
+    expect(await post('/v1/invites/accept', { token: inviterToken, ...fields })).toMatchObject({ status: 403, body: { code: 'ADDRESS_NOT_VERIFIED' } });
 
-    const lookup = await post<{ orgName: string; role: string; accountExists: boolean }>('/v1/invites/lookup', { token });
+    // The invitee opens the emailed link: the same token, with the address proof.
+    const mail = await eventually(() => smtp.deliveredTo(inviteeEmail)[0], 30_000, "the invitee's email");
+    const emailed = /(http\S+\/invite#\S+)/.exec(mail.parsed.text ?? '')![1]!;
+    const link = new URLSearchParams(new URL(emailed).hash.slice(1));
+    const token = link.get('token')!;
+    expect(token).toBe(inviterToken);
+
+    const lookup = await post<{ orgName: string; role: string; accountExists: boolean }>('/v1/invites/lookup', { token, proof: link.get('proof') });
     expect(lookup).toMatchObject({ status: 200, body: { orgName: 'E2E Org', role: 'admin', accountExists: false } });
 
-    const accepted = await post<{ membership: { role: string } }>('/v1/invites/accept', { token, name: 'Ivy Invitee', username: `ivy${Date.now()}`, password: 'invitee password 1' });
+    const accepted = await post<{ membership: { role: string } }>('/v1/invites/accept', { token, proof: link.get('proof'), ...fields });
     expect(accepted).toMatchObject({ status: 201, body: { membership: { role: 'admin' } } });
 
     const member = await post<{ accessToken: string }>('/v1/auth/login', { email: inviteeEmail, password: 'invitee password 1' });

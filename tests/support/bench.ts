@@ -192,8 +192,11 @@ export async function startBenchInvites(label: string, overrides: Record<string,
       const ownerEmail = `owner.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@bench.example.test`;
       const operator = { domain: app.domain, em: app.domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' as const }, traceparent: undefined };
       const org = await createOrg(operator, { name, seatLimit: 1_000_000, ownerEmail });
+      // The operator's link carries the token and the address proof.
+      const link = new URLSearchParams(new URL(org.ownerInvite.acceptUrl).hash.slice(1));
       const accepted = await client.call('invite.accept', {
-        token: new URL(org.ownerInvite.acceptUrl).hash.replace(/^#token=/, ''),
+        token: link.get('token')!,
+        proof: link.get('proof')!,
         name: 'Bench Owner',
         username: `bench${Date.now()}`,
         password,

@@ -170,9 +170,11 @@ export async function createOwnedOrgs(topology: Topology, count: number, runId: 
     const created = await run('scripts/admin.ts', args, topology.env);
     if (created.code !== 0) throw new Error(`admin create-org exited ${created.code}:\n${created.stderr}`);
     const bootstrap = JSON.parse(created.stdout) as { orgId: string; ownerInvite: { acceptUrl: string } };
-    const token = new URL(bootstrap.ownerInvite.acceptUrl).hash.replace(/^#token=/, '');
+    // The operator's link carries the token and the address proof.
+    const link = new URLSearchParams(new URL(bootstrap.ownerInvite.acceptUrl).hash.slice(1));
     const accepted = await postJson(`${topology.base}/v1/invites/accept`, {
-      token,
+      token: link.get('token'),
+      proof: link.get('proof'),
       name: `Owner ${i + 1}`,
       username: `owner${i + 1}_${runId}`,
       password: 'correct horse battery staple',

@@ -19,6 +19,11 @@ export const errorCatalogue = {
     status: 403,
     title: 'This invite was sent to another email address than the one you are signed in with',
   },
+  VERIFICATION_CODE_INVALID: { status: 403, title: 'This is not the code we sent' },
+  ADDRESS_NOT_VERIFIED: {
+    status: 403,
+    title: 'Confirm that the invited email address is yours before creating an account',
+  },
   NOT_FOUND: { status: 404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'This method is not allowed here' },
   INVITE_NOT_FOUND: { status: 404, title: 'This invite link is not valid' },
@@ -39,6 +44,7 @@ export const errorCatalogue = {
   INVITE_EXPIRED: { status: 410, title: 'This invite has expired' },
   INVITE_WITHDRAWN: { status: 410, title: 'This invite was withdrawn' },
   INVITE_ALREADY_USED: { status: 410, title: 'This invite was already used' },
+  VERIFICATION_CODE_EXPIRED: { status: 410, title: 'This code has expired or was tried too often; ask for a new one' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
   IDEMPOTENCY_KEY_REUSED: {

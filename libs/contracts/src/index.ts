@@ -10,6 +10,7 @@ export * from './schemas/auth.ts';
 export * from './schemas/events.ts';
 export * from './security/access-token.ts';
 export * from './security/token-cipher.ts';
+export * from './security/address-proof.ts';
 export * from './config.ts';
 export * from './client.ts';
 export * from './streams.ts';

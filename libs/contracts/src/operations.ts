@@ -4,6 +4,9 @@ import { Empty } from './schemas/common.ts';
 import {
   AcceptInviteReply,
   AcceptInviteRequest,
+  AddressCodeSent,
+  AddressConfirmed,
+  ConfirmAddressRequest,
   BulkInviteReply,
   BulkInviteRequest,
   CreateInviteRequest,
@@ -14,6 +17,7 @@ import {
   InviteView,
   InviteWithLink,
   ListInvitesRequest,
+  LookupInviteRequest,
   TokenRequest,
 } from './schemas/invites.ts';
 import { AuditPage, CreateOrgReply, CreateOrgRequest, MemberPage, OrgPageRequest, OrgRef, UsageView } from './schemas/orgs.ts';
@@ -56,9 +60,11 @@ export const operations = {
   'invite.get': op(InviteRef, InviteView, 'user'),
   'invite.resend': op(InviteRef, InviteWithLink, 'user'),
   'invite.withdraw': op(InviteRef, InviteView, 'user'),
-  'invite.lookup': op(TokenRequest, InviteLookup, 'anyone'),
+  'invite.lookup': op(LookupInviteRequest, InviteLookup, 'anyone'),
   'invite.accept': op(AcceptInviteRequest, AcceptInviteReply, 'optional-user'),
   'invite.decline': op(TokenRequest, DeclineInviteReply, 'anyone'),
+  'invite.address.send-code': op(TokenRequest, AddressCodeSent, 'anyone'),
+  'invite.address.confirm': op(ConfirmAddressRequest, AddressConfirmed, 'anyone'),
   'auth.login': op(LoginRequest, TokenPair, 'anyone'),
   'auth.refresh': op(RefreshRequest, TokenPair, 'anyone'),
   'auth.logout': op(Empty, Empty, 'user'),

@@ -21,6 +21,8 @@ export const operationNames = [
   'invite.lookup',
   'invite.accept',
   'invite.decline',
+  'invite.address.send-code',
+  'invite.address.confirm',
   'auth.login',
   'auth.refresh',
   'auth.logout',
@@ -32,6 +34,10 @@ export type OperationName = (typeof operationNames)[number];
 
 export const inviteEventTypes = ['created', 'resent', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
 export type InviteEventType = (typeof inviteEventTypes)[number];
+
+/** Account emails (see `AccountEmailEvent`), on the invite stream's subjects so the notifier's one consumer gets them. */
+export const accountEmailTypes = ['address-code'] as const;
+export type AccountEmailType = (typeof accountEmailTypes)[number];
 
 export const notificationEventTypes = ['sent', 'failed', 'dead', 'skipped'] as const;
 export type NotificationEventType = (typeof notificationEventTypes)[number];
@@ -45,8 +51,10 @@ export interface NatsNames {
   inviteStream: string;
   /** Subject of one invite event type. */
   inviteEvent(type: InviteEventType): string;
-  /** Wildcard covering every invite event. */
+  /** Wildcard covering every invite event (and the account emails beside them). */
   inviteEvents: string;
+  /** Subject of one kind of account email (`invites.events.<type>`). */
+  accountEmail(type: AccountEmailType): string;
   /** Stream of delivery results. */
   notificationStream: string;
   notificationEvent(type: NotificationEventType): string;
@@ -78,6 +86,7 @@ export function natsNames(prefix = ''): NatsNames {
     inviteStream: stream('INVITES'),
     inviteEvent: (type) => subject(`invites.events.${type}`),
     inviteEvents: subject('invites.events.>'),
+    accountEmail: (type) => subject(`invites.events.${type}`),
     notificationStream: stream('NOTIFICATIONS'),
     notificationEvent: (type) => subject(`notifications.events.${type}`),
     notificationEvents: subject('notifications.events.>'),

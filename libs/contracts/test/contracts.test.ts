@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  createAddressProofs,
   CreateInviteRequest,
   DomainError,
   createTokenCipher,
@@ -86,6 +87,24 @@ describe('token cipher', () => {
     const token = newInviteToken();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(hashToken(token)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('address proofs', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const proofs = createAddressProofs(key);
+
+  it('prove one token under one key, and nothing else', () => {
+    const token = newInviteToken();
+    const proof = proofs.proofOf(token);
+    expect(proof).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(proofs.verify(token, proof)).toBe(true);
+    expect(proofs.verify(newInviteToken(), proof)).toBe(false);
+    expect(createAddressProofs(Buffer.alloc(32, 8).toString('base64')).verify(token, proof)).toBe(false);
+    expect(proofs.verify(token, proof.slice(1))).toBe(false);
+    // Not derivable from what the inviter sees: the token, its SHA-256, its sealed form.
+    expect([token, hashToken(token)]).not.toContain(proof);
+    expect(createTokenCipher(key).encrypt(token, 'invite-1')).not.toContain(proof);
   });
 });
 

@@ -10,3 +10,4 @@ export {
 export { builtInStrings, localeChain, type InviteStrings } from './locales.ts';
 export { fillPlaceholders, placeholderNames, unknownPlaceholders } from './org-template.ts';
 export { acceptLink, emailTemplateOf } from './settings.ts';
+export { renderAddressCode, type AddressCodeView, type RenderedAccountEmail } from './account.template.ts';

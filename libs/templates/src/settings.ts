@@ -11,7 +11,11 @@ export function emailTemplateOf(settings: OrgSettings): EmailTemplate | undefine
   return { subject: emailSubject, body: emailBody, logoUrl, accentColor };
 }
 
-/** `${APP_BASE_URL}/invite#token=…`: the only link an email carries; the token in the fragment never reaches a server log. */
-export function acceptLink(appBaseUrl: string, token: string): string {
-  return `${appBaseUrl.replace(/\/+$/, '')}/invite#token=${token}`;
+/**
+ * `${APP_BASE_URL}/invite#token=…`: the only link an email carries; the token in the
+ * fragment never reaches a server log. The emailed copy adds `&proof=…`, the address
+ * proof (libs/contracts security/address-proof.ts) that lets its reader create an account.
+ */
+export function acceptLink(appBaseUrl: string, token: string, proof?: string): string {
+  return `${appBaseUrl.replace(/\/+$/, '')}/invite#token=${token}${proof ? `&proof=${proof}` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTemplateRenderer, fillPlaceholders, unknownPlaceholders, type InviteView } from '../src/index.ts';
+import { createTemplateRenderer, fillPlaceholders, renderAddressCode, unknownPlaceholders, type InviteView } from '../src/index.ts';
 
 /** The shared renderer with an organisation's template: pure, no servers. */
 const view: InviteView = {
@@ -66,5 +66,19 @@ describe('organisation templates', () => {
   it('name unknown placeholders and fill known ones', () => {
     expect(unknownPlaceholders('Hi {{ firstName }} from {{orgName}} {{ x1 }}')).toEqual(['firstName']);
     expect(fillPlaceholders('{{ orgName }}/{{role}}', { orgName: 'A', role: 'B', inviterName: '', link: '', expiresAt: '', message: '', email: '' })).toBe('A/B');
+  });
+});
+
+describe('the address code email', () => {
+  it('carries the code in the subject and body, the organisation escaped, in the invite language', () => {
+    const out = renderAddressCode({ code: '042917', orgName: 'Acme <Labs>\r\nBcc: x@example.test', expiresAt: '2030-01-02T03:04:00.000Z', locale: 'es-MX' });
+    expect(out.locale).toBe('es');
+    expect(out.subject).toBe('042917 es tu código para unirte a Acme <Labs> Bcc: x@example.test');
+    expect(out.fromName).toBe('Acme <Labs> Bcc: x@example.test');
+    expect(out.text).toContain('\n042917\n');
+    expect(out.html).toContain('>042917</p>');
+    expect(out.html).toContain('Acme &lt;Labs&gt;');
+    expect(out.html).not.toContain('<Labs>');
+    expect(renderAddressCode({ code: '000001', orgName: 'A', expiresAt: '2030-01-02T03:04:00.000Z', locale: 'fr' }).locale).toBe('en');
   });
 });

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { email, orgWithOwner, password, type OrgWithOwner } from '../../invites/test/harness.ts';
+import { codeSentFor, email, emailedProof, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 
 /**
@@ -59,6 +59,11 @@ async function invite(who: string, message?: string): Promise<string> {
   return response.json<{ acceptUrl: string }>().acceptUrl;
 }
 
+/** The link as the invitation email carries it: with the address proof. */
+function emailed(acceptUrl: string): string {
+  return `${acceptUrl}&proof=${emailedProof(tokenOf(acceptUrl))}`;
+}
+
 async function openPage(url: string, width = 1280): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: false });
   const page = await context.newPage();
@@ -97,7 +102,7 @@ describe('the accept page', () => {
     const who = email('browser');
     const url = await invite(who, 'See you <script>alert(1)</script> soon');
     expect(url.startsWith(`${base}/invite#token=`)).toBe(true);
-    const page = await openPage(url);
+    const page = await openPage(emailed(url));
     await expect.poll(() => page.locator('#org-name').textContent()).toBe('Acme <Rockets> & Co');
     expect(await page.locator('#message').textContent()).toBe('See you <script>alert(1)</script> soon');
     expect(await page.locator('#inviter-name').textContent()).toBe('Olivia Owner');
@@ -117,7 +122,7 @@ describe('the accept page', () => {
 
   it('points out a too-short password next to the field and changes nothing', async () => {
     const who = email('short');
-    const page = await openPage(await invite(who), 390);
+    const page = await openPage(emailed(await invite(who)), 390);
     const form = page.locator('#signup');
     await form.getByLabel('Your name').fill('Short Password');
     await form.getByLabel('Username').fill(`short${Date.now()}`);
@@ -130,11 +135,16 @@ describe('the accept page', () => {
     await page.context().close();
   });
 
-  it('lets an existing account sign in and accept', async () => {
+  it('lets an existing account sign in and accept, from any copy of the link', async () => {
     const member = await g.invites.client.call('auth.login', { email: org.ownerEmail, password });
     // A second org's owner already has an account: invite that account here.
     const other = await orgWithOwner(g.invites, 5, 'Other Org');
+    // The link the inviter got: the page cannot tell whether the address has an account, so it offers both.
     const page = await openPage(await invite(other.ownerEmail));
+    await expect.poll(() => page.locator('#signin').isVisible()).toBe(true);
+    expect(await page.locator('#newaccount').isVisible()).toBe(true);
+    expect(await page.locator('#signup').isVisible()).toBe(false);
+    expect(await page.locator('#signin-lead').textContent()).toBe('Already have an account?');
     const form = page.locator('#signin');
     await form.getByLabel('Password').fill(password);
     expect(await page.locator('#signin-email').textContent()).toBe(other.ownerEmail);
@@ -142,6 +152,48 @@ describe('the accept page', () => {
     await expect.poll(() => page.locator('#done-message').textContent()).toContain('Welcome back');
     expect(await membersEmails()).toContain(other.ownerEmail);
     expect(member.user.email).toBe(org.ownerEmail);
+    await page.context().close();
+  });
+
+  it('with the emailed link, tells an existing account to sign in', async () => {
+    const other = await orgWithOwner(g.invites, 5, 'Third Org');
+    const page = await openPage(emailed(await invite(other.ownerEmail)));
+    await expect.poll(() => page.locator('#signin-lead').textContent()).toBe('An account already exists for this address.');
+    expect(await page.locator('#newaccount').isVisible()).toBe(false);
+    expect(await page.locator('#signup').isVisible()).toBe(false);
+    await page.context().close();
+  });
+
+  it('without the address proof, creates an account only after a code emailed to the address', async () => {
+    const who = email('coded');
+    const url = await invite(who);
+    const [row] = await g.invites.sql<{ id: string }>(`select id from invites where email = ?`, [who]);
+    const page = await openPage(url, 390);
+    await expect.poll(() => page.locator('#newaccount').isVisible()).toBe(true);
+    expect(await page.locator('#code-email').textContent()).toBe(who);
+    await page.screenshot({ path: `${shots}/accept-unproven.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Email me a code' }).click();
+    await expect.poll(() => page.locator('#code').isVisible()).toBe(true);
+    expect(await page.locator('#code-sent').textContent()).toContain(who);
+
+    const code = await codeSentFor(g.invites, row!.id);
+    const input = page.getByLabel('Code from the email');
+    await input.fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toContain('not the code we sent');
+    expect(await input.getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: `${shots}/accept-code-wrong.png`, fullPage: true });
+
+    await input.fill(code);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    const form = page.locator('#signup');
+    await expect.poll(() => form.isVisible()).toBe(true);
+    await form.getByLabel('Your name').fill('Coded Person');
+    await form.getByLabel('Username').fill(`coded${Date.now()}`);
+    await form.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Accept and create account' }).click();
+    await expect.poll(() => page.locator('#done-message').textContent()).toContain('You are now a member of Acme <Rockets> & Co');
+    expect(await membersEmails()).toContain(who);
     await page.context().close();
   });
 
@@ -183,8 +235,10 @@ describe('the accept page', () => {
   });
 
   it('has no serious accessibility violations', async () => {
-    const page = await openPage(await invite(email('axe')));
-    await expectAccessible(page);
-    await page.context().close();
+    for (const url of [emailed(await invite(email('axe'))), await invite(email('axe-unproven'))]) {
+      const page = await openPage(url);
+      await expectAccessible(page);
+      await page.context().close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteWithLink, TokenPair } from '@invite/contracts';
-import { addMember, email, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
+import { addMember, email, emailedProof, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 import { bearer, json, type Response } from './support.ts';
 
@@ -64,7 +64,7 @@ describe('Cache-Control: no-store on replies that carry tokens or links', () => 
     expect(lookup.statusCode, lookup.body).toBe(200);
     expectNoStore(lookup, 'lookup');
 
-    const accept = await post('/v1/invites/accept', { token, name: 'Cached Person', username: `cached${Date.now()}`, password: 'plum orchard under snow' });
+    const accept = await post('/v1/invites/accept', { token, proof: emailedProof(token), name: 'Cached Person', username: `cached${Date.now()}`, password: 'plum orchard under snow' });
     expect(accept.statusCode, accept.body).toBe(201);
     expectNoStore(accept, 'accept');
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsView, Funnel, InviteView, InviteWithLink, OrgSettings } from '@invite/contracts';
-import { email, tokenOf } from '../../invites/test/harness.ts';
+import { email, emailedProof, tokenOf } from '../../invites/test/harness.ts';
 import { eventually } from '../../notifier/test/support/harness.ts';
 import { groupColumns, headlineFigures } from '../console/lib/figures.ts';
 import { closePage, expectAccessible, go, shoot, startConsoleStack, type ConsoleStack } from './console-support.ts';
@@ -106,7 +106,7 @@ describe('the console with live events, settings and analytics', () => {
       made.push(created.body);
     }
     for (const invite of made.slice(0, 2)) {
-      await stack.g.invites.client.call('invite.accept', { token: tokenOf(invite.acceptUrl), name: 'Stat Person', username: `stat${Math.random().toString(36).slice(2, 10)}`, password: 'correct horse battery staple' });
+      await stack.g.invites.client.call('invite.accept', { token: tokenOf(invite.acceptUrl), proof: emailedProof(tokenOf(invite.acceptUrl)), name: 'Stat Person', username: `stat${Math.random().toString(36).slice(2, 10)}`, password: 'correct horse battery staple' });
     }
     expect((await stack.api<InviteView>('DELETE', orgUrl(`/invites/${made[4]!.invite.id}`))).status).toBe(200);
     await eventually(async () => {

@@ -13,7 +13,7 @@ import type {
   TokenPair,
   UsageView,
 } from '@invite/contracts';
-import { addMember, email, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
+import { addMember, email, emailedProof, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 import { bearer, expectProblem, expectRetryAfter, json, orphanGateway, tableCounts, unknownToken, uuidPattern, type App } from './support.ts';
 
@@ -69,8 +69,9 @@ function tokenPost(path: 'lookup' | 'accept' | 'decline', body: Record<string, u
   return app.inject({ method: 'POST', url: `/v1/invites/${path}`, payload: body, headers });
 }
 
+/** A new account's fields, with the address proof of the emailed link. */
 function newAccount(token: string) {
-  return { token, name: 'New Person', username: `u${Math.random().toString(36).slice(2, 12)}`, password: 'a long enough passphrase' };
+  return { token, proof: emailedProof(token), name: 'New Person', username: `u${Math.random().toString(36).slice(2, 12)}`, password: 'a long enough passphrase' };
 }
 
 async function inviteRow(id: string) {
@@ -622,7 +623,8 @@ describe('POST /v1/invites/lookup', () => {
     const created = await createInvite(a.orgId, { role: 'admin', message: 'Join us' });
     const before = await g.invites.sql(`select to_jsonb(i) as row from invites i where id = ?`, [created.invite.id]);
     const counts = await tableCounts(g);
-    const res = await tokenPost('lookup', { token: tokenOf(created.acceptUrl) });
+    const token = tokenOf(created.acceptUrl);
+    const res = await tokenPost('lookup', { token, proof: emailedProof(token) });
     expect(res.statusCode, res.body).toBe(200);
     expect(json<InviteLookup>(res)).toEqual({
       inviteId: created.invite.id,
@@ -634,12 +636,16 @@ describe('POST /v1/invites/lookup', () => {
       expiresAt: created.invite.expiresAt,
       message: 'Join us',
       accountExists: false,
+      addressVerified: true,
     });
     expect(await g.invites.sql(`select to_jsonb(i) as row from invites i where id = ?`, [created.invite.id])).toEqual(before);
     expect(await tableCounts(g)).toEqual(counts);
 
     const forExisting = await createInvite(a.orgId, { email: (await orgWithOwner(g.invites, 5, 'Elsewhere')).ownerEmail });
-    expect(json<InviteLookup>(await tokenPost('lookup', { token: tokenOf(forExisting.acceptUrl) })).accountExists).toBe(true);
+    const existingToken = tokenOf(forExisting.acceptUrl);
+    expect(json<InviteLookup>(await tokenPost('lookup', { token: existingToken, proof: emailedProof(existingToken) })).accountExists).toBe(true);
+    // The inviter's copy (no proof) is not told.
+    expect(json<InviteLookup>(await tokenPost('lookup', { token: existingToken }))).toMatchObject({ accountExists: null, addressVerified: false });
   });
 
   it('404 INVITE_NOT_FOUND; 410 INVITE_EXPIRED, INVITE_WITHDRAWN, INVITE_ALREADY_USED', async () => {
@@ -827,6 +833,8 @@ describe('accept page and ops endpoints', () => {
       ['/v1/invites/lookup', 'post'],
       ['/v1/invites/accept', 'post'],
       ['/v1/invites/decline', 'post'],
+      ['/v1/invites/verify-email', 'post'],
+      ['/v1/invites/verify-email/confirm', 'post'],
     ];
     for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     const ui = await app.inject({ method: 'GET', url: '/docs' });

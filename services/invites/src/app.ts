@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Service } from '@nats-io/services';
-import { createTokenCipher, ensureStreams, loadPrivateKey, loadPublicKey, natsNames, serviceConnectionOptions } from '@invite/contracts';
+import { createAddressProofs, createTokenCipher, ensureStreams, loadPrivateKey, loadPublicKey, natsNames, serviceConnectionOptions } from '@invite/contracts';
 import type { InvitesConfig } from './config.ts';
 import { createOrm, migrate } from './db/orm.ts';
 import { noCounters, type BusinessCounters, type Domain } from './domain/context.ts';
@@ -22,6 +22,7 @@ export async function createDomain(config: InvitesConfig, orm?: MikroORM, counte
     config,
     names: natsNames(config.NATS_PREFIX),
     cipher: createTokenCipher(config.TOKEN_ENCRYPTION_KEY),
+    proofs: createAddressProofs(config.TOKEN_ENCRYPTION_KEY),
     signingKey: loadPrivateKey(config.JWT_PRIVATE_KEY),
     verifyKey: loadPublicKey(config.JWT_PUBLIC_KEY),
     counters,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError, hashToken, InviteEvent, matches, type InviteEventType } from '@invite/contracts';
-import { email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { email, emailedProof, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 let t: TestInvites;
 let org: OrgWithOwner;
@@ -27,7 +27,7 @@ async function failure(call: Promise<unknown>): Promise<DomainError> {
 
 const owner = () => ({ accessToken: org.owner.accessToken });
 const create = (address: string) => t.client.call('invite.create', { orgId: org.orgId, invite: { email: address, role: 'member' } }, owner());
-const newAccount = (token: string) => ({ token, name: 'Ada Atomic', username: `ada${Math.random().toString(36).slice(2, 10)}`, password });
+const newAccount = (token: string) => ({ token, proof: emailedProof(token), name: 'Ada Atomic', username: `ada${Math.random().toString(36).slice(2, 10)}`, password });
 
 interface Counts {
   invites: number;

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { uuidv7 } from '@invite/contracts';
 import { createOrm } from '../src/db/orm.ts';
 import { createTestDatabase } from '../../../tests/support/database.ts';
-import { email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { email, emailedProof, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 /**
  * The seat counters on the org row (members_count, pending_count less the org's
@@ -47,7 +47,7 @@ describe('seat counters', () => {
     const work: Promise<unknown>[] = [
       ...Array.from({ length: 20 }, () => t.client.call('invite.create', { orgId: org.orgId, invite: { email: email('more'), role: 'member' } }, as(org))),
       t.client.call('invite.bulk', { orgId: org.orgId, rows: Array.from({ length: 15 }, () => ({ email: email('bulk'), role: 'member' })) }, as(org)),
-      ...first.slice(3, 6).map((c) => t.client.call('invite.accept', { token: tokenOf(c.acceptUrl), name: 'Mia', username: `mia${Math.random().toString(36).slice(2, 9)}`, password })),
+      ...first.slice(3, 6).map((c) => t.client.call('invite.accept', { token: tokenOf(c.acceptUrl), proof: emailedProof(tokenOf(c.acceptUrl)), name: 'Mia', username: `mia${Math.random().toString(36).slice(2, 9)}`, password })),
       ...first.slice(6, 8).map((c) => t.client.call('invite.decline', { token: tokenOf(c.acceptUrl) })),
       ...first.slice(8, 10).map((c) => t.client.call('invite.withdraw', { orgId: org.orgId, inviteId: c.invite.id }, as(org))),
       ...first.slice(10, 12).map((c) => t.client.call('invite.resend', { orgId: org.orgId, inviteId: c.invite.id }, as(org))),

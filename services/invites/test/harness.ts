@@ -3,8 +3,12 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject } from 'vitest';
 import {
+  createAddressProofs,
   createInvitesClient,
+  developmentSecrets,
   natsNames,
+  sealedAs,
+  type AddressCodeEvent,
   type InvitesClient,
   type NewInvite,
   type Role,
@@ -105,7 +109,28 @@ export function email(name = 'user'): string {
 
 /** Extracts the token of an accept link. */
 export function tokenOf(acceptUrl: string): string {
-  return new URL(acceptUrl).hash.replace(/^#token=/, '');
+  return new URLSearchParams(new URL(acceptUrl).hash.slice(1)).get('token') ?? '';
+}
+
+const proofs = createAddressProofs(developmentSecrets.TOKEN_ENCRYPTION_KEY);
+
+/**
+ * The address proof of `token` as the notifier puts it in the emailed link (the test
+ * services run with the development key): what the invitee who got the email holds,
+ * and the inviter's copy of the link lacks.
+ */
+export function emailedProof(token: string): string {
+  return proofs.proofOf(token);
+}
+
+/** The newest code emailed for an invite, read from the outbox and opened as the notifier opens it. */
+export async function codeSentFor(t: TestInvites, inviteId: string): Promise<string> {
+  const [row] = await t.sql<{ payload: AddressCodeEvent }>(
+    `select payload from outbox where payload->>'type' = 'invite.address-code' and payload->>'inviteId' = ? order by created_at desc, id desc limit 1`,
+    [inviteId],
+  );
+  if (!row) throw new Error(`no code was sent for invite ${inviteId}`);
+  return t.app.domain.cipher.decrypt(row.payload.encryptedCode, sealedAs.addressCode(inviteId));
 }
 
 const password = 'correct horse battery staple';
@@ -120,8 +145,11 @@ export interface OrgWithOwner {
 export async function orgWithOwner(t: TestInvites, seatLimit = 10, name = 'Acme'): Promise<OrgWithOwner> {
   const ownerEmail = email('owner');
   const created = await createOrg(operatorContext(t), { name, seatLimit, ownerEmail });
+  // The operator's link carries the address proof: the operator vouches for the owner's address.
+  const link = new URLSearchParams(new URL(created.ownerInvite.acceptUrl).hash.slice(1));
   const accepted = await t.client.call('invite.accept', {
-    token: tokenOf(created.ownerInvite.acceptUrl),
+    token: link.get('token')!,
+    proof: link.get('proof')!,
     name: 'Olivia Owner',
     username: `owner${Math.random().toString(36).slice(2, 10)}`,
     password,
@@ -134,8 +162,10 @@ export async function orgWithOwner(t: TestInvites, seatLimit = 10, name = 'Acme'
 export async function addMember(t: TestInvites, org: OrgWithOwner, role: Role, inviter: TokenPair = org.owner, who = email(role)) {
   const invite: NewInvite = { email: who, role };
   const created = await t.client.call('invite.create', { orgId: org.orgId, invite }, { accessToken: inviter.accessToken });
+  const token = tokenOf(created.acceptUrl);
   await t.client.call('invite.accept', {
-    token: tokenOf(created.acceptUrl),
+    token,
+    proof: emailedProof(token),
     name: `${role} person`,
     username: `${role}${Math.random().toString(36).slice(2, 10)}`,
     password,

@@ -4,6 +4,7 @@ import { DomainError, type NewInvite, type OperationName, type WireError } from 
 import {
   addMember,
   email,
+  emailedProof,
   orgWithOwner,
   password,
   startTestInvites,
@@ -55,8 +56,9 @@ function username(prefix = 'user'): string {
   return `${prefix}${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/** A new account's fields, with the address proof of the emailed link. */
 function newAccount(token: string, name = 'Nina New') {
-  return { token, name, username: username(), password };
+  return { token, proof: emailedProof(token), name, username: username(), password };
 }
 
 async function inviteRow(id: string) {
@@ -170,7 +172,7 @@ describe('accepting invites', () => {
     const strangerMe = await t.client.call('auth.me', {}, { accessToken: stranger.accessToken });
     expect(strangerMe.memberships.map((m) => m.orgId)).not.toContain(org.orgId);
 
-    const lookup = await t.client.call('invite.lookup', { token });
+    const lookup = await t.client.call('invite.lookup', { token, proof: emailedProof(token) });
     expect(lookup).toMatchObject({ inviteId: created.invite.id, email: other.ownerEmail, accountExists: true });
 
     // The invited email's own account signs in and accepts with its bearer.
@@ -191,7 +193,7 @@ describe('accepting invites', () => {
 
     const withFields = await failure(t.client.call('invite.accept', newAccount(token)));
     expect(withFields.code).toBe('ACCOUNT_EXISTS');
-    const bare = await failure(t.client.call('invite.accept', { token }));
+    const bare = await failure(t.client.call('invite.accept', { token, proof: emailedProof(token) }));
     expect(bare.code).toBe('ACCOUNT_EXISTS');
 
     expect(await statusOf(created.invite.id)).toBe('pending');
@@ -225,12 +227,12 @@ describe('accepting invites', () => {
   it('refuses a taken username with USERNAME_TAKEN and leaves the invite pending', async () => {
     const first = await create(org, { email: email('first'), role: 'member' });
     const taken = username('taken');
-    await t.client.call('invite.accept', { token: tokenOf(first.acceptUrl), name: 'First', username: taken, password });
+    await t.client.call('invite.accept', { ...newAccount(tokenOf(first.acceptUrl), 'First'), username: taken });
 
     const who = email('second');
     const second = await create(org, { email: who, role: 'member' });
     const token = tokenOf(second.acceptUrl);
-    const error = await failure(t.client.call('invite.accept', { token, name: 'Second', username: taken, password }));
+    const error = await failure(t.client.call('invite.accept', { ...newAccount(token, 'Second'), username: taken }));
     expect(error.code).toBe('USERNAME_TAKEN');
 
     expect(await statusOf(second.invite.id)).toBe('pending');
@@ -239,7 +241,7 @@ describe('accepting invites', () => {
     const lookup = await t.client.call('invite.lookup', { token });
     expect(lookup.inviteId).toBe(second.invite.id);
 
-    const accepted = await t.client.call('invite.accept', { token, name: 'Second', username: username('free'), password });
+    const accepted = await t.client.call('invite.accept', { ...newAccount(token, 'Second'), username: username('free') });
     expect(accepted.user.email).toBe(who);
   });
 });
@@ -451,7 +453,7 @@ describe('invariant 5: looking up a link changes nothing', () => {
     const token = tokenOf(created.acceptUrl);
     const before = await snapshot(created.invite.id);
     for (let i = 0; i < 5; i++) {
-      const lookup = await t.client.call('invite.lookup', { token });
+      const lookup = await t.client.call('invite.lookup', { token, proof: emailedProof(token) });
       expect(lookup).toMatchObject({ inviteId: created.invite.id, orgName: 'Acme', role: 'member', accountExists: false });
     }
     expect(await snapshot(created.invite.id)).toEqual(before);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, email, orgWithOwner, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { addMember, email, emailedProof, orgWithOwner, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 let t: TestInvites;
 let org: OrgWithOwner;
@@ -23,11 +23,13 @@ describe('an invite from creation to membership', () => {
     expect(created.invite.delivery.sms.status).toBe('skipped');
     expect(created.acceptUrl).toMatch(/^http:\/\/localhost:3000\/invite#token=[A-Za-z0-9_-]{43}$/);
 
+    // The invitee opens the emailed link: the token and the address proof.
     const token = tokenOf(created.acceptUrl);
-    const lookup = await t.client.call('invite.lookup', { token });
+    const proof = emailedProof(token);
+    const lookup = await t.client.call('invite.lookup', { token, proof });
     expect(lookup).toMatchObject({ orgName: 'Acme', inviterName: 'Olivia Owner', role: 'member', email: who, accountExists: false });
 
-    const accepted = await t.client.call('invite.accept', { token, name: 'New Person', username: `new${Date.now()}`, password: 'a long enough password' });
+    const accepted = await t.client.call('invite.accept', { token, proof, name: 'New Person', username: `new${Date.now()}`, password: 'a long enough password' });
     expect(accepted.membership).toMatchObject({ orgId: org.orgId, role: 'member' });
 
     const me = await t.client.call('auth.me', {}, { accessToken: accepted.accessToken });

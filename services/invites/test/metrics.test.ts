@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { email, emailedProof, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 /** The business counters on the invites /metrics registry, read the way Prometheus scrapes them. */
 let t: TestInvites;
@@ -51,7 +51,7 @@ describe('business counters', () => {
 
     const accepting = await t.client.call('invite.create', { orgId: org.orgId, invite: { email: email('a'), role: 'member' } }, as);
     await t.sql(`update invites set created_at = now() - interval '2 hours' where id = ?`, [accepting.invite.id]);
-    await t.client.call('invite.accept', { token: tokenOf(accepting.acceptUrl), name: 'Acceptor', username: `acc${Date.now()}`, password });
+    await t.client.call('invite.accept', { token: tokenOf(accepting.acceptUrl), proof: emailedProof(tokenOf(accepting.acceptUrl)), name: 'Acceptor', username: `acc${Date.now()}`, password });
 
     // One overdue invite expired by the sweeper, one inline by a new invite to the same address.
     const swept = await t.client.call('invite.create', { orgId: org.orgId, invite: { email: email('s'), role: 'member' } }, as);

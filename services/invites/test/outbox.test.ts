@@ -13,7 +13,7 @@ import { createOrg } from '../src/domain/org.commands.ts';
 import { createLogger } from '@invite/telemetry';
 import { createMetrics } from '../src/metrics.ts';
 import { createOutboxRelay } from '../src/outbox/outbox.relay.ts';
-import { deleteStreams, email, isolatedEnv, orgWithOwner, password, startTestInvites, tokenOf, type TestInvites } from './harness.ts';
+import { deleteStreams, email, isolatedEnv, emailedProof, orgWithOwner, password, startTestInvites, tokenOf, type TestInvites } from './harness.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -186,6 +186,7 @@ async function childOrg(s: Scene, seatLimit: number): Promise<{ orgId: string; a
   );
   await s.client.call('invite.accept', {
     token: tokenOf(created.ownerInvite.acceptUrl),
+    proof: emailedProof(tokenOf(created.ownerInvite.acceptUrl)),
     name: 'Olivia Owner',
     username: `owner${Math.random().toString(36).slice(2, 10)}`,
     password,

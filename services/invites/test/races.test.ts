@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError, type AcceptInviteRequest, type TokenPair } from '@invite/contracts';
-import { email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { email, emailedProof, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 /**
  * Invariant 4: a token is single-use; accept races with accept, withdraw, resend and
@@ -30,7 +30,7 @@ function invite(who: string) {
 let usernames = 0;
 function newAccount(token: string): AcceptInviteRequest {
   usernames += 1;
-  return { token, name: 'Racer', username: `racer${usernames}_${Math.random().toString(36).slice(2, 8)}`, password };
+  return { token, proof: emailedProof(token), name: 'Racer', username: `racer${usernames}_${Math.random().toString(36).slice(2, 8)}`, password };
 }
 
 /** An account of its own (owner of another org), not yet a member of the race org. */

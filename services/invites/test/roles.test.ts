@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenPair } from '@invite/contracts';
-import { addMember, email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { addMember, email, emailedProof, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 /** Invariant 2: an inviter cannot grant a role above their own; only admin and owner invite. */
 
@@ -72,6 +72,7 @@ describe('who may invite whom (invariant 2)', () => {
     expect(created.invite).toMatchObject({ email: who, role: 'owner', status: 'pending' });
     const accepted = await t.client.call('invite.accept', {
       token: tokenOf(created.acceptUrl),
+      proof: emailedProof(tokenOf(created.acceptUrl)),
       name: 'Co Owner',
       username: `coowner${Date.now()}`,
       password,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '@invite/contracts';
-import { email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
+import { email, emailedProof, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 /** Invariant 3: members + pending invites ≤ seat_limit, checked atomically at create and accept, also under concurrency. */
 
@@ -105,7 +105,7 @@ describe('seat limit (invariant 3)', () => {
     const org = await orgWithOwner(t, 2);
     const created = await invite(org);
     expect((await usage(org)).available).toBe(0);
-    const accepted = await t.client.call('invite.accept', { token: tokenOf(created.acceptUrl), name: 'Full', username: `full${Date.now()}`, password });
+    const accepted = await t.client.call('invite.accept', { token: tokenOf(created.acceptUrl), proof: emailedProof(tokenOf(created.acceptUrl)), name: 'Full', username: `full${Date.now()}`, password });
     expect(accepted.membership.orgId).toBe(org.orgId);
     expect(await usage(org)).toEqual({ seatLimit: 2, members: 2, pendingInvites: 0, available: 0 });
   });
@@ -118,7 +118,7 @@ describe('seat limit (invariant 3)', () => {
     await t.sql(`update orgs set seat_limit = 2 where id = ?`, [org.orgId]);
 
     const token = tokenOf(created.acceptUrl);
-    await expect(t.client.call('invite.accept', { token, name: 'Late', username: `late${Date.now()}`, password })).rejects.toMatchObject({
+    await expect(t.client.call('invite.accept', { token, proof: emailedProof(token), name: 'Late', username: `late${Date.now()}`, password })).rejects.toMatchObject({
       code: 'SEAT_LIMIT_REACHED',
     });
 
@@ -135,7 +135,7 @@ describe('seat limit (invariant 3)', () => {
 
     // The refusal did not burn the token: once a seat is back, the same link works.
     await t.sql(`update orgs set seat_limit = 3 where id = ?`, [org.orgId]);
-    const accepted = await t.client.call('invite.accept', { token, name: 'Late', username: `late2${Date.now()}`, password });
+    const accepted = await t.client.call('invite.accept', { token, proof: emailedProof(token), name: 'Late', username: `late2${Date.now()}`, password });
     expect(accepted.user.email).toBe(who);
     expect(await taken(org.orgId)).toEqual({ members: 2, pending: 1, seatLimit: 3 });
   });

@@ -154,6 +154,11 @@ function badRequests(): BadRequest[] {
     { what: 'a number for the token', operation: 'invite.accept', as: 'none', body: { token: 42 }, paths: ['/token'] },
     { what: 'a missing token', operation: 'invite.decline', as: 'none', body: {}, paths: ['/token'] },
     { what: 'an unknown field', operation: 'invite.decline', as: 'none', body: { token: pending.token, reason: 'no thanks' }, paths: ['/reason'] },
+    { what: 'a bad proof', operation: 'invite.lookup', as: 'none', body: { token: pending.token, proof: 'short' }, paths: ['/proof'] },
+    { what: 'a missing token', operation: 'invite.address.send-code', as: 'none', body: {}, paths: ['/token'] },
+    { what: 'an unknown field', operation: 'invite.address.send-code', as: 'none', body: { token: pending.token, email: 'other@example.test' }, paths: ['/email'] },
+    { what: 'a five-digit code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345' }, paths: ['/code'] },
+    { what: 'letters in the code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345a' }, paths: ['/code'] },
     // auth
     { what: 'a bad email', operation: 'auth.login', as: 'none', body: { email: 'nope', password }, paths: ['/email'] },
     { what: 'a number for the password', operation: 'auth.login', as: 'none', body: { email: org.ownerEmail, password: 123 }, paths: ['/password'] },

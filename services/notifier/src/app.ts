@@ -1,10 +1,11 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { createTokenCipher, ensureStreams, natsNames, serviceConnectionOptions, type Channel as ChannelName } from '@invite/contracts';
+import { createAddressProofs, createTokenCipher, ensureStreams, natsNames, serviceConnectionOptions, type Channel as ChannelName } from '@invite/contracts';
 import { createDisabledChannel, type Channel } from './channels/channel.ts';
 import type { NotifierConfig } from './config.ts';
 import { ensureNotifierConsumer, startInviteIssuedConsumer, type InviteIssuedConsumer } from './consumers/invite-issued.consumer.ts';
 import { createDeadLetterStore } from './dead-letters.ts';
+import { createAccountMailer } from './delivery/deliver-account-email.ts';
 import { createInviteDeliverer } from './delivery/deliver-invite.ts';
 import { createRateLimiter } from './delivery/rate-limiter.ts';
 import { createResultPublisher } from './delivery/results.ts';
@@ -82,30 +83,37 @@ export async function startNotifier(config: NotifierConfig, logger: Logger, opti
     await ensureNotifierConsumer(jsm, names, settings);
     const js = jetstream(nc);
 
+    const limiters = { email: createRateLimiter(config.EMAIL_RATE_PER_MINUTE), sms: createRateLimiter(config.SMS_RATE_PER_MINUTE) };
+    // The lease outlives the longest send, so a live attempt never loses its key to another.
+    const ledger = createDeliveryLedger({ kv: stores.deliveries, leaseMs: config.NOTIFIER_SEND_TIMEOUT_MS + 2000 });
+    const cipher = createTokenCipher(config.TOKEN_ENCRYPTION_KEY);
+    const policy = {
+      maxAttempts: config.NOTIFIER_MAX_ATTEMPTS,
+      backoffBaseMs: config.NOTIFIER_BACKOFF_BASE_MS,
+      backoffMaxMs: config.NOTIFIER_BACKOFF_MAX_MS,
+      sendTimeoutMs: config.NOTIFIER_SEND_TIMEOUT_MS,
+      heartbeatMs: Math.max(100, Math.floor(config.NOTIFIER_ACK_WAIT_MS / 3)),
+    };
     const deliverer = createInviteDeliverer({
       channels,
-      limiters: { email: createRateLimiter(config.EMAIL_RATE_PER_MINUTE), sms: createRateLimiter(config.SMS_RATE_PER_MINUTE) },
-      // The lease outlives the longest send, so a live attempt never loses its key to another.
-      ledger: createDeliveryLedger({ kv: stores.deliveries, leaseMs: config.NOTIFIER_SEND_TIMEOUT_MS + 2000 }),
+      limiters,
+      ledger,
       deadLetters: createDeadLetterStore(stores.deadLetters),
       results: createResultPublisher({ js, names }),
       templates: createTemplateRenderer(options.orgTemplates ? { orgTemplates: options.orgTemplates } : {}),
-      cipher: createTokenCipher(config.TOKEN_ENCRYPTION_KEY),
+      cipher,
+      proofs: createAddressProofs(config.TOKEN_ENCRYPTION_KEY),
       appBaseUrl: config.APP_BASE_URL,
-      policy: {
-        maxAttempts: config.NOTIFIER_MAX_ATTEMPTS,
-        backoffBaseMs: config.NOTIFIER_BACKOFF_BASE_MS,
-        backoffMaxMs: config.NOTIFIER_BACKOFF_MAX_MS,
-        sendTimeoutMs: config.NOTIFIER_SEND_TIMEOUT_MS,
-        heartbeatMs: Math.max(100, Math.floor(config.NOTIFIER_ACK_WAIT_MS / 3)),
-      },
+      policy,
       metrics,
       logger,
     });
+    const accountMailer = createAccountMailer({ email: channels.email, limiter: limiters.email, ledger, cipher, policy, metrics, logger });
     const consumer = await startInviteIssuedConsumer({
       js,
       names,
       deliverer,
+      accountMailer,
       logger,
       metrics,
       settings: { ...settings, backoffBaseMs: config.NOTIFIER_BACKOFF_BASE_MS, backoffMaxMs: config.NOTIFIER_BACKOFF_MAX_MS, infoEveryMs: config.NOTIFIER_CONSUMER_INFO_MS },

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { channels, type Channel } from '@invite/contracts';
+import { accountEmailTypes, channels, type Channel } from '@invite/contracts';
 
 /** Result of one attempt on one channel, as counted and as published. */
 export const outcomes = ['sent', 'failed', 'dead', 'skipped'] as const;
@@ -19,6 +19,12 @@ export function createMetrics() {
     name: 'notifier_deliveries_total',
     help: 'Delivery attempts by channel, provider and outcome (sent, failed = will retry, dead = gave up, skipped = channel not configured)',
     labelNames: ['channel', 'provider', 'outcome'],
+    registers: [registry],
+  });
+  const accountEmails = new Counter({
+    name: 'notifier_account_emails_total',
+    help: 'Account emails (address codes) by kind and outcome: sent, failed = will retry, dead = gave up, skipped = email not configured. Kept apart from invite deliveries, whose SLO they must not move',
+    labelNames: ['kind', 'outcome'],
     registers: [registry],
   });
   const duration = new Histogram({
@@ -78,11 +84,12 @@ export function createMetrics() {
     ambiguous.inc({ channel }, 0);
     rateLimitWait.zero({ channel });
   }
+  for (const kind of accountEmailTypes) for (const outcome of outcomes) accountEmails.inc({ kind, outcome }, 0);
   consumerPending.set(0);
   consumerAckPending.set(0);
   consumerRedelivered.set(0);
 
-  return { registry, deliveries, duration, attempts, deadLetters, ambiguous, rateLimitWait, consumerPending, consumerAckPending, consumerRedelivered };
+  return { registry, deliveries, accountEmails, duration, attempts, deadLetters, ambiguous, rateLimitWait, consumerPending, consumerAckPending, consumerRedelivered };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -43,7 +43,7 @@ const resultTypes = async (inviteId: string) => (await bus.resultsFor(inviteId, 
 describe('email delivery', () => {
   it('delivers one message with the accept link, escaped HTML and no header injection through names', async () => {
     const email = 'ok@example.test';
-    const { event, link } = await bus.publishInvite({
+    const { event, emailLink: link } = await bus.publishInvite({
       email,
       orgName: 'Acme <script>alert(1)</script> & Co',
       inviterName: 'Eve\r\nBcc: victim@example.test',
@@ -58,7 +58,7 @@ describe('email delivery', () => {
     expect(sent.providerMessageId).toBe(mail.messageId);
     expect(mail.messageId).toBe(`<${event.inviteId}.1.email@example.test>`);
     expect(mail.text).toContain(link);
-    expect(mail.html).toContain(`href="${link}"`);
+    expect(mail.html).toContain(`href="${link.replace('&', '&amp;')}"`);
     // Every piece of user text is escaped in the HTML part.
     expect(mail.html).toContain('Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co');
     expect(mail.html).toContain('&lt;img src=x onerror=alert(2)&gt;<br>Second line');
@@ -80,13 +80,14 @@ describe('email delivery', () => {
       logoUrl: 'https://cdn.example.test/acme.png',
       accentColor: '#0a7f3f',
     };
-    const { event, link } = await bus.publishInvite({ email, orgName: 'Acme & Sons', template });
+    const { event, emailLink: link } = await bus.publishInvite({ email, orgName: 'Acme & Sons', template });
     await eventually(() => smtp.deliveredTo(email).length === 1, 20_000, 'branded email');
     const mail = smtp.deliveredTo(email)[0]!.parsed;
     expect(mail.subject).toBe('Acme & Sons needs you, branded@example.test');
     expect(mail.text).toContain(`Dear branded@example.test,\n\nAda Lovelace saved you a seat as a member <b>now</b>.\n\nLink: ${link}`);
     expect(mail.html).toContain('<p>Ada Lovelace saved you a seat as a member &lt;b&gt;now&lt;/b&gt;.</p>');
-    expect(mail.html).toContain(`<a href="${link}" style="color:#0a7f3f">${link}</a>`);
+    const linkHtml = link.replace('&', '&amp;');
+    expect(mail.html).toContain(`<a href="${linkHtml}" style="color:#0a7f3f">${linkHtml}</a>`);
     expect(mail.html).toContain('<img src="https://cdn.example.test/acme.png" alt="Acme &amp; Sons"');
     expect(mail.html).toContain('background:#0a7f3f');
     expect(link.startsWith('https://app.example.test/invite#token=')).toBe(true);

@@ -47,7 +47,7 @@ const smsResults = async (inviteId: string) => (await bus.resultsFor(inviteId, '
 describe('SMS delivery', () => {
   it('sends one SMS with the accept link, and the email beside it', async () => {
     const phone = '+447700900001';
-    const { event, link } = await bus.publishInvite({ email: 'both@example.test', phone, channels: ['email', 'sms'], orgName: 'Acme\nLtd' });
+    const { event, link, emailLink } = await bus.publishInvite({ email: 'both@example.test', phone, channels: ['email', 'sms'], orgName: 'Acme\nLtd' });
     await eventually(async () => (await smsResults(event.inviteId)).includes('delivery.sent#1'));
     await eventually(() => smtp.deliveredTo('both@example.test').length === 1);
 
@@ -57,6 +57,8 @@ describe('SMS delivery', () => {
     expect(posts[0]!.auth).toBe(`Basic ${Buffer.from('AC0123456789abcdef0123456789abcdef:test-auth-token').toString('base64')}`);
     expect(posts[0]!.form.get('From')).toBe('+15005550006');
     expect(posts[0]!.form.get('Body')).toBe(`Acme Ltd: you are invited to join as a member. Accept: ${link}`);
+    // A phone proves no email address: only the emailed link carries the address proof.
+    expect(smtp.deliveredTo('both@example.test')[0]!.parsed.text).toContain(emailLink);
     const sent = (await bus.resultsFor(event.inviteId, 'sms')).find((r) => r.type === 'delivery.sent');
     expect(sent).toMatchObject({ provider: 'twilio', providerMessageId: twilio.messagesTo(phone)[0]!.sid });
   });

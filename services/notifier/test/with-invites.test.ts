@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotifierApp } from '../src/app.ts';
 import { eventually, notifierEnv, startTestNotifier } from './support/harness.ts';
 import { startSmtpMailbox, type SmtpMailbox } from './support/smtp-mailbox.ts';
-import { email, orgWithOwner, startTestInvites, type OrgWithOwner, type TestInvites } from '../../invites/test/harness.ts';
+import { DomainError } from '@invite/contracts';
+import { email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from '../../invites/test/harness.ts';
 
 /**
  * The notifier beside the real invites service (PostgreSQL, outbox relay, results
@@ -64,5 +65,38 @@ describe('notifier with the invites service', () => {
     );
     expect(invite.delivery.email).toMatchObject({ status: 'sent', attempts: 1, providerMessageId: copy!.messageId, lastError: null });
     expect(smtp.deliveredTo(to)).toHaveLength(1);
+  });
+
+  it('emails the link with its address proof: that link creates the account the link from the API reply cannot', async () => {
+    const to = email('proven');
+    const reply = await t.client.call('invite.create', { orgId: org.orgId, invite: { email: to, role: 'member' } }, { accessToken: org.owner.accessToken });
+    const [copy] = await eventually(() => (smtp.deliveredTo(to).length ? smtp.deliveredTo(to) : undefined), 30_000, 'the email');
+    const link = /(https?:\/\/\S+\/invite#token=[A-Za-z0-9_-]{43}&proof=[A-Za-z0-9_-]{43})/.exec(copy!.parsed.text ?? '')?.[1];
+    expect(link, copy!.parsed.text).toBeDefined();
+    expect(link!.startsWith(reply.acceptUrl)).toBe(true);
+    expect(reply.acceptUrl).not.toContain('proof=');
+    const fragment = new URLSearchParams(new URL(link!).hash.slice(1));
+    const fields = { name: 'Proven Person', username: `proven${Date.now()}`, password };
+    await expect(t.client.call('invite.accept', { token: tokenOf(reply.acceptUrl), ...fields })).rejects.toMatchObject({ code: 'ADDRESS_NOT_VERIFIED' });
+    const accepted = await t.client.call('invite.accept', { token: fragment.get('token')!, proof: fragment.get('proof')!, ...fields });
+    expect(accepted.user.email).toBe(to);
+  });
+
+  it('emails a code asked for with the link, once; typed back, it proves the address', async () => {
+    const to = email('coded');
+    const reply = await t.client.call('invite.create', { orgId: org.orgId, invite: { email: to, role: 'member', locale: 'de' } }, { accessToken: org.owner.accessToken });
+    await eventually(() => smtp.deliveredTo(to).length === 1, 30_000, 'the invitation');
+    const token = tokenOf(reply.acceptUrl);
+    await t.client.call('invite.address.send-code', { token });
+    const mail = await eventually(() => smtp.deliveredTo(to).find((m) => /Code/.test(m.parsed.subject ?? '')), 30_000, 'the code email');
+    const code = /\b([0-9]{6})\b/.exec(mail.parsed.text ?? '')?.[1];
+    expect(code, mail.parsed.text).toBeDefined();
+    expect(mail.parsed.subject).toBe(`${code} ist Ihr Code für Acme <Labs>`);
+    expect(mail.parsed.html).toContain('Acme &lt;Labs&gt;');
+    expect(await t.client.call('invite.address.confirm', { token, code: code! })).toMatchObject({ accountExists: false });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(smtp.deliveredTo(to)).toHaveLength(2);
+    expect(await app.metrics.registry.getSingleMetricAsString('notifier_account_emails_total')).toMatch(/kind="address-code",outcome="sent"\} 1/);
+    await expect(t.client.call('invite.address.confirm', { token, code: code! })).rejects.toBeInstanceOf(DomainError);
   });
 });

@@ -77,6 +77,39 @@ export const InviteEvent = Type.Union([InviteIssuedEvent, InviteAcceptedEvent, I
 export type InviteEvent = Static<typeof InviteEvent>;
 
 /**
+ * `invites.events.address-code`: a six-digit code to email to an invited address, so
+ * that a holder of the link who did not get it by email can prove the address. Not an
+ * invite lifecycle event: the console does not show it and no delivery state follows it.
+ */
+export const AddressCodeEvent = Type.Object({
+  ...base,
+  type: Type.Literal('invite.address-code'),
+  /** The invited address, the only recipient. */
+  email: Email,
+  /** Locale of the invite. */
+  locale: Locale,
+  /** Organisation name (plain text). */
+  orgName: Type.String(),
+  /** When the code stops working. */
+  expiresAt: Timestamp,
+  /** The code, encrypted for the notifier like an accept token (additional data: `sealedAs.addressCode`). */
+  encryptedCode: EncryptedToken,
+});
+export type AddressCodeEvent = Static<typeof AddressCodeEvent>;
+
+/** Emails about an account rather than an invite's link: one send each, no delivery results. */
+export const AccountEmailEvent = Type.Union([AddressCodeEvent]);
+export type AccountEmailEvent = Static<typeof AccountEmailEvent>;
+
+/**
+ * The additional authenticated data each secret of an account email is sealed with:
+ * a ciphertext made for one purpose and subject cannot be opened as another.
+ */
+export const sealedAs = {
+  addressCode: (inviteId: string) => `address-code:${inviteId}`,
+};
+
+/**
  * `notifications.events.sent`, `.failed` (will retry), `.dead` (gave up) and
  * `.skipped` (the channel is not configured, so nothing was sent).
  */

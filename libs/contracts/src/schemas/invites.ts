@@ -117,6 +117,12 @@ export const CreateInviteRequest = Type.Object(
     orgId: Uuid,
     /** The invite. */
     invite: NewInvite,
+    /**
+     * Makes the create idempotent per inviter and org: a repeat with the same key gets the
+     * invite that key created (with its current link) instead of INVITE_ALREADY_PENDING.
+     * The gateway sends a hash of the client's Idempotency-Key (never the key itself).
+     */
+    requestKey: Type.Optional(Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' })),
   },
   strict,
 );
@@ -229,6 +235,26 @@ export const TokenRequest = Type.Object(
 );
 export type TokenRequest = Static<typeof TokenRequest>;
 
+/** The address proof of an emailed invite link: 43 characters, base64url (see security/address-proof.ts). */
+export const AddressProof = Type.String({
+  minLength: 43,
+  maxLength: 43,
+  pattern: '^[A-Za-z0-9_-]{43}$',
+  description: 'The proof from the emailed link, or from a confirmed code, that the holder reads mail at the invited address',
+});
+
+/** `invite.lookup` request. */
+export const LookupInviteRequest = Type.Object(
+  {
+    /** The token from the link. */
+    token: InviteToken,
+    /** The address proof, when the link came by email or a code was confirmed. */
+    proof: Type.Optional(AddressProof),
+  },
+  strict,
+);
+export type LookupInviteRequest = Static<typeof LookupInviteRequest>;
+
 /** What the token holder may see before accepting. */
 export const InviteLookup = Type.Object(
   {
@@ -248,8 +274,14 @@ export const InviteLookup = Type.Object(
     expiresAt: Timestamp,
     /** Personal message from the inviter. */
     message: Type.Union([Type.String(), Type.Null()]),
-    /** Whether an account exists for the email (then the invitee signs in to accept). */
-    accountExists: Type.Boolean(),
+    /**
+     * Whether an account exists for the email (then the invitee signs in to accept).
+     * Null unless the request proved the address: a copy of the link in anyone else's
+     * hands (the inviter's, an SMS) learns nothing about the address's accounts.
+     */
+    accountExists: Type.Union([Type.Boolean(), Type.Null()]),
+    /** Whether the request carried a valid address proof: then a new account can be created at once. */
+    addressVerified: Type.Boolean(),
   },
   strict,
 );
@@ -280,6 +312,8 @@ export const AcceptInviteRequest = Type.Object(
     username: Type.Optional(Username),
     /** Password of the new account. */
     password: Type.Optional(Password),
+    /** Address proof; required to create an account (from the emailed link or a confirmed code). */
+    proof: Type.Optional(AddressProof),
   },
   strict,
 );
@@ -314,3 +348,42 @@ export const DeclineInviteReply = Type.Object(
   strict,
 );
 export type DeclineInviteReply = Static<typeof DeclineInviteReply>;
+
+/** A six-digit code emailed to the invited address. */
+export const AddressCode = Type.String({ pattern: '^[0-9]{6}$', description: 'The six-digit code from the email' });
+
+/** `invite.address.send-code` reply: a code is on its way to the invited address. */
+export const AddressCodeSent = Type.Object(
+  {
+    /** Where the code was sent: the invited address. */
+    email: Email,
+    /** When the code stops working. */
+    expiresAt: Timestamp,
+  },
+  strict,
+);
+export type AddressCodeSent = Static<typeof AddressCodeSent>;
+
+/** `invite.address.confirm` request. */
+export const ConfirmAddressRequest = Type.Object(
+  {
+    /** The token from the link. */
+    token: InviteToken,
+    /** The code from the email. */
+    code: AddressCode,
+  },
+  strict,
+);
+export type ConfirmAddressRequest = Static<typeof ConfirmAddressRequest>;
+
+/** `invite.address.confirm` reply: the address is proven for this link. */
+export const AddressConfirmed = Type.Object(
+  {
+    /** The address proof, to send with lookup and accept (as the emailed link would). */
+    proof: AddressProof,
+    /** Whether an account exists for the address (then the invitee signs in to accept). */
+    accountExists: Type.Boolean(),
+  },
+  strict,
+);
+export type AddressConfirmed = Static<typeof AddressConfirmed>;

@@ -1,8 +1,16 @@
 // The invitee's accept page. The token comes from the URL fragment, which the
 // browser never sends to a server. All text from the API is set with textContent.
+//
+// The emailed link also carries `proof`, which shows the address is the reader's: with
+// it, the page offers what fits (sign in, or create an account). Without it (a copy of
+// the link from the inviter, an SMS), the page offers both, and creating an account
+// first needs a code emailed to the invited address, which buys the same proof.
 
 const $ = (id) => document.getElementById(id);
-const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+const fragment = new URLSearchParams(location.hash.slice(1));
+const token = fragment.get('token') ?? '';
+let proof = fragment.get('proof') ?? undefined;
+const forms = ['signup', 'signin', 'newaccount', 'code'];
 
 const messages = {
   INVITE_NOT_FOUND: 'This invite link is not valid. It may have been replaced by a newer one: check your latest email.',
@@ -12,7 +20,9 @@ const messages = {
   EMAIL_MISMATCH: 'This invite was sent to another email address than the account you signed in with. Sign in with the invited address.',
   SEAT_LIMIT_REACHED: 'The organisation has no seat left. Ask an administrator to free one, then try again.',
   ALREADY_MEMBER: 'You are already a member of this organisation.',
-  INVALID_CREDENTIALS: 'The password is wrong.',
+  INVALID_CREDENTIALS: 'That password does not match an account for this address.',
+  ADDRESS_NOT_VERIFIED: 'First confirm that the invited address is yours: we can email you a code.',
+  VERIFICATION_CODE_EXPIRED: 'This code no longer works. Ask for a new one.',
 };
 
 function setStatus(text, isError = false) {
@@ -38,8 +48,12 @@ function explain(problem) {
   return messages[problem.code] ?? problem.detail ?? 'Something went wrong.';
 }
 
+function show(...ids) {
+  for (const id of forms) $(id).hidden = !ids.includes(id);
+}
+
 function finish(text, isError = false) {
-  for (const id of ['signup', 'signin']) $(id).hidden = true;
+  show();
   $('done').hidden = false;
   $('done-message').textContent = text;
   setStatus(isError ? text : '', isError);
@@ -84,9 +98,15 @@ async function acceptAsNew(event) {
   const fields = Object.fromEntries(new FormData(form));
   busy(form, true);
   setStatus('Creating your account…');
-  const result = await api('/v1/invites/accept', { token, name: fields.name, username: fields.username, password: fields.password });
+  const result = await api('/v1/invites/accept', { token, proof, name: fields.name, username: fields.username, password: fields.password });
   busy(form, false);
   if (result.ok) return finish(`Welcome, ${result.data.user.name}! You are now a ${result.data.membership.role} of ${result.data.membership.orgName}.`);
+  if (result.problem.code === 'ADDRESS_NOT_VERIFIED') {
+    proof = undefined;
+    show('signin', 'newaccount');
+    setStatus(explain(result.problem), true);
+    return;
+  }
   if (result.problem.code === 'VALIDATION_FAILED' || result.problem.code === 'USERNAME_TAKEN') {
     setStatus(result.problem.code === 'USERNAME_TAKEN' ? 'That username is taken: choose another.' : 'Please correct the highlighted fields.', true);
     showFieldErrors(form, result.problem.code === 'USERNAME_TAKEN' ? [{ path: '/username', message: 'is taken' }] : result.problem.errors);
@@ -113,9 +133,71 @@ async function acceptAsExisting(event, email) {
   finish(explain(result.problem), true);
 }
 
+async function sendCode(button) {
+  button.disabled = true;
+  setStatus('Sending a code…');
+  const result = await api('/v1/invites/verify-email', { token });
+  button.disabled = false;
+  if (!result.ok) {
+    if (['RATE_LIMITED', 'NETWORK', 'INTERNAL', 'SERVICE_UNAVAILABLE', 'UPSTREAM_TIMEOUT'].includes(result.problem.code)) {
+      setStatus(explain(result.problem), true);
+      return;
+    }
+    return finish(explain(result.problem), true);
+  }
+  const until = new Date(result.data.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' });
+  $('code-sent').textContent = `We sent a 6-digit code to ${result.data.email}. It works until ${until}. It can take a minute to arrive; check your spam folder too.`;
+  show('code');
+  setStatus('');
+  $('code-input').value = '';
+  $('code-input').focus();
+}
+
+async function confirmCode(event, email) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const code = $('code-input').value.replace(/\s+/g, '');
+  if (!/^[0-9]{6}$/.test(code)) {
+    setStatus('The code is the 6 digits from the email.', true);
+    showFieldErrors(form, [{ path: '/code', message: 'must be 6 digits' }]);
+    return;
+  }
+  busy(form, true);
+  setStatus('Checking the code…');
+  const result = await api('/v1/invites/verify-email/confirm', { token, code });
+  busy(form, false);
+  if (!result.ok) {
+    if (result.problem.code === 'VERIFICATION_CODE_INVALID') {
+      setStatus(result.problem.detail ?? 'That is not the code we sent.', true);
+      showFieldErrors(form, [{ path: '/code', message: 'is not the one we sent' }]);
+      return;
+    }
+    if (['VERIFICATION_CODE_EXPIRED', 'RATE_LIMITED', 'NETWORK', 'INTERNAL', 'SERVICE_UNAVAILABLE', 'UPSTREAM_TIMEOUT'].includes(result.problem.code)) {
+      setStatus(explain(result.problem), true);
+      return;
+    }
+    return finish(explain(result.problem), true);
+  }
+  proof = result.data.proof;
+  offer(email, result.data.accountExists);
+}
+
+/** The address is proven: sign in when it has an account, else create one. */
+function offer(email, accountExists) {
+  setStatus('');
+  if (accountExists) {
+    $('signin-lead').textContent = 'An account already exists for this address.';
+    show('signin');
+    $('signin-password').focus();
+  } else {
+    show('signup');
+    $('name').focus();
+  }
+}
+
 async function start() {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return finish(messages.INVITE_NOT_FOUND, true);
-  const lookup = await api('/v1/invites/lookup', { token });
+  const lookup = await api('/v1/invites/lookup', proof ? { token, proof } : { token });
   if (!lookup.ok) return finish(explain(lookup.problem), true);
   const invite = lookup.data;
   $('title').textContent = `Join ${invite.orgName}`;
@@ -131,17 +213,22 @@ async function start() {
     $('message').textContent = invite.message;
   }
   $('details').hidden = false;
-  setStatus('');
-  const form = invite.accountExists ? $('signin') : $('signup');
-  form.hidden = false;
-  if (invite.accountExists) {
-    $('signin-email').textContent = invite.email;
-    form.addEventListener('submit', (event) => acceptAsExisting(event, invite.email));
-  } else {
-    form.addEventListener('submit', acceptAsNew);
+  $('signin-email').textContent = invite.email;
+  $('code-email').textContent = invite.email;
+  $('signin').addEventListener('submit', (event) => acceptAsExisting(event, invite.email));
+  $('signup').addEventListener('submit', acceptAsNew);
+  $('code').addEventListener('submit', (event) => confirmCode(event, invite.email));
+  $('send-code').addEventListener('click', (event) => sendCode(event.currentTarget));
+  $('resend-code').addEventListener('click', (event) => sendCode(event.currentTarget));
+  for (const id of ['signin', 'signup']) {
+    for (const button of $(id).querySelectorAll('[data-action="decline"]')) button.addEventListener('click', () => decline($(id)));
   }
-  for (const button of form.querySelectorAll('[data-action="decline"]')) button.addEventListener('click', () => decline(form));
-  form.querySelector('input')?.focus();
+  if (invite.addressVerified) return offer(invite.email, invite.accountExists);
+  // Not proven: whether the address has an account is not ours to say. Both ways in.
+  proof = undefined;
+  setStatus('');
+  show('signin', 'newaccount');
+  $('signin-password').focus();
 }
 
 start();

@@ -135,7 +135,25 @@ export const RefreshToken = defineEntity({
 });
 export type RefreshToken = InferEntity<typeof RefreshToken>;
 
-export const entities = [Org, User, Membership, Invite, AuditEntry, OutboxMessage, RefreshToken];
+export const AddressCode = defineEntity({
+  name: 'AddressCode',
+  tableName: 'address_codes',
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    inviteId: p.uuid(),
+    /** The token version the code was sent for; a resend makes it worthless. */
+    tokenVersion: p.integer(),
+    /** SHA-256 of `<id>:<code>`; the code itself is never stored. */
+    codeHash: p.text().hidden(),
+    attempts: p.integer().default(0),
+    expiresAt: p.datetime(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    usedAt: p.datetime().nullable(),
+  },
+});
+export type AddressCode = InferEntity<typeof AddressCode>;
+
+export const entities = [Org, User, Membership, Invite, AuditEntry, OutboxMessage, RefreshToken, AddressCode];
 
 /** Channel names map to the column prefixes of an invite's delivery state. */
 export type ChannelName = (typeof channels)[number];

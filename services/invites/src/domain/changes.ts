@@ -1,4 +1,4 @@
-import { parse, uuidv7, InviteEvent, type InviteEventType } from '@invite/contracts';
+import { parse, uuidv7, AccountEmailEvent, InviteEvent, type AccountEmailType, type InviteEventType } from '@invite/contracts';
 import { AuditEntry, OutboxMessage } from '../db/entities.ts';
 import { actorLabel, type Context } from './context.ts';
 
@@ -57,6 +57,19 @@ export function outboxRow(ctx: Context, event: InviteEvent, at = new Date()): Ou
 export function enqueueEvent(ctx: Context, event: InviteEvent): void {
   const row = outboxRow(ctx, event);
   ctx.em.create(OutboxMessage, { id: row.id, subject: row.subject, payload: row.payload as unknown as Record<string, unknown>, headers: row.headers });
+}
+
+const accountEmailSubject: Record<AccountEmailEvent['type'], AccountEmailType> = {
+  'invite.address-code': 'address-code',
+};
+
+/** Queues an account email (checked against its schema) in the outbox, like an invite event. */
+export function enqueueAccountEmail(ctx: Context, event: AccountEmailEvent): void {
+  const checked = parse(AccountEmailEvent, event, 'The event');
+  const headers: Record<string, string> = {};
+  if (ctx.traceparent) headers.traceparent = ctx.traceparent;
+  const subject = ctx.domain.names.accountEmail(accountEmailSubject[checked.type]);
+  ctx.em.create(OutboxMessage, { id: checked.id, subject, payload: checked as unknown as Record<string, unknown>, headers });
 }
 
 /** Inserts audit rows from a `jsonb` parameter: `insert into audit_log ${auditInsert}` … */

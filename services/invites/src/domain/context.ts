@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { NatsNames, TokenCipher } from '@invite/contracts';
+import type { AddressProofs, NatsNames, TokenCipher } from '@invite/contracts';
 import { inSpan, SpanKind } from '@invite/telemetry';
 import type { InvitesConfig } from '../config.ts';
 
@@ -45,6 +45,8 @@ export interface Domain {
   config: InvitesConfig;
   names: NatsNames;
   cipher: TokenCipher;
+  /** Address proofs of invite links: checked on lookup and accept, handed out for a confirmed code. */
+  proofs: AddressProofs;
   signingKey: KeyObject;
   verifyKey: KeyObject;
   counters: BusinessCounters;

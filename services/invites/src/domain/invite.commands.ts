@@ -22,6 +22,7 @@ import { auditColumns, auditRecordset, auditRow, enqueueEvent, eventBase, outbox
 import { actorLabel, afterCommit, inTransaction, whenCommitted, type Context } from './context.ts';
 import { expireOverdue } from './invite.expiry.ts';
 import { insertInvites, type InviteDraft } from './invite.insert.ts';
+import { inviteOfRequestKey, requestKeyIndex } from './invite.request-key.ts';
 import { toInviteView, type InviteFields } from './invite.view.ts';
 import { countSeats, overdueCount, refusalOf, seatColumns, seatLimitReached, seatsAvailable, type Refusal } from './seats.ts';
 import { countSendsSql, inviterCapReached, inviterSubject, recipientCapDetail, recipientCapReached, recipientSubject, sendCapCheckSql, sendCapsOf, sendCounts } from './sends.ts';
@@ -37,6 +38,11 @@ interface Inviter {
   orgName: string;
   defaultLocale: string;
   template: EmailTemplate | undefined;
+  /**
+   * The platform operator bootstrapping an org: it vouches for the owner's address, so
+   * the link it gets carries the address proof, as the emailed one does.
+   */
+  operator?: boolean;
 }
 
 /**
@@ -64,7 +70,14 @@ function checkRow(inviter: Inviter, row: NewInvite): Channel[] {
 }
 
 /** A new invite, its link, audit entry and `invite.created` event, not yet written. */
-function draftInvite(ctx: Context, orgId: string, inviter: Inviter, row: NewInvite, channels: Channel[]): { draft: InviteDraft; invite: InviteFields; acceptUrl: string } {
+function draftInvite(
+  ctx: Context,
+  orgId: string,
+  inviter: Inviter,
+  row: NewInvite,
+  channels: Channel[],
+  requestKey: string | null = null,
+): { draft: InviteDraft; invite: InviteFields; acceptUrl: string } {
   const now = new Date();
   const id = uuidv7();
   const token = newInviteToken();
@@ -119,6 +132,7 @@ function draftInvite(ctx: Context, orgId: string, inviter: Inviter, row: NewInvi
       created_at: now.toISOString(),
       email_status: invite.emailStatus as 'queued' | 'skipped',
       sms_status: invite.smsStatus as 'queued' | 'skipped',
+      request_key: requestKey,
     },
     audit: auditRow(ctx, orgId, 'invite.created', `invite:${id}`, { email, role: row.role, channels, expiresAt: expiresAt.toISOString() }, now),
     event: outboxRow(
@@ -127,7 +141,8 @@ function draftInvite(ctx: Context, orgId: string, inviter: Inviter, row: NewInvi
       now,
     ),
   };
-  return { draft, invite, acceptUrl: acceptLink(ctx.domain.config.APP_BASE_URL, token) };
+  const proof = inviter.operator ? ctx.domain.proofs.proofOf(token) : undefined;
+  return { draft, invite, acceptUrl: acceptLink(ctx.domain.config.APP_BASE_URL, token, proof) };
 }
 
 function resolveChannels(row: NewInvite): Channel[] {
@@ -186,17 +201,24 @@ async function refusalError(ctx: Context, orgId: string, refusal: Refusal, email
 
 /**
  * Writes one invite in one statement (see insertInvites). The common case is that
- * statement alone; refusals are worded after it failed, without any lock held.
+ * statement alone; refusals are worded after it failed, without any lock held. With a
+ * `requestKey`, a create that already happened under it answers with its invite.
  */
-async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: NewInvite): Promise<InviteWithLink> {
+async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: NewInvite, requestKey?: string): Promise<InviteWithLink> {
   const channels = checkRow(inviter, row);
   const email = row.email.toLowerCase();
+  const keyed = requestKey && inviter.userId ? { requestKey, inviterId: inviter.userId } : undefined;
+  const earlier = () => (keyed ? inviteOfRequestKey(ctx, orgId, keyed.inviterId, keyed.requestKey, row) : Promise.resolve(undefined));
+  const replay = await earlier();
+  if (replay) return replay;
   for (let attempt = 0; ; attempt += 1) {
-    const { draft, invite, acceptUrl } = draftInvite(ctx, orgId, inviter, row, channels);
+    const { draft, invite, acceptUrl } = draftInvite(ctx, orgId, inviter, row, channels, keyed?.requestKey ?? null);
     let created: Set<string>;
     try {
       created = await insertInvites(ctx, orgId, [draft]);
     } catch (error) {
+      // A concurrent create with the same key (another address: the lookup refuses it) won the race.
+      if ((error as { constraint?: unknown }).constraint === requestKeyIndex) throw (await earlier()) ? new DomainError('IDEMPOTENCY_IN_PROGRESS', { retryAfter: 1 }) : error;
       const refusal = refusalOf(error);
       throw refusal ? await refusalError(ctx, orgId, refusal, email, channels.includes('sms') ? row.phone : null) : error;
     }
@@ -204,6 +226,9 @@ async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: New
       whenCommitted(ctx, () => ctx.domain.counters.created(1));
       return { invite: toInviteView(invite), acceptUrl };
     }
+    // The pending invite that holds the address may be this key's own, from a create running alongside.
+    const concurrent = await earlier();
+    if (concurrent) return concurrent;
     // A pending invite holds the address; if it is overdue (the sweeper has not reached
     // it yet), it must not block a new one.
     if (attempt === 0 && (await inTransaction(ctx, (tx) => expireOverdue(tx, { orgId, emails: [email] }))) > 0) continue;
@@ -245,14 +270,14 @@ export function issuedEvent(invite: InviteFields, fields: IssuedEventFields) {
   };
 }
 
-/** `invite.create`: one invite; its link is in the reply and nowhere else in plaintext. */
-export async function createInvite(ctx: Context, orgId: string, row: NewInvite): Promise<InviteWithLink> {
-  return createOne(ctx, orgId, await inviterOf(ctx, orgId), row);
+/** `invite.create`: one invite; its link is in the reply and nowhere else in plaintext. Idempotent under `requestKey`. */
+export async function createInvite(ctx: Context, orgId: string, row: NewInvite, requestKey?: string): Promise<InviteWithLink> {
+  return createOne(ctx, orgId, await inviterOf(ctx, orgId), row, requestKey);
 }
 
 /** Creates the bootstrap owner invite of a new org (no inviter), in the caller's transaction. */
 export function createOwnerInvite(ctx: Context, orgId: string, orgName: string, email: string): Promise<InviteWithLink> {
-  const inviter: Inviter = { userId: null, name: null, role: 'owner', orgName, defaultLocale: 'en', template: undefined };
+  const inviter: Inviter = { userId: null, name: null, role: 'owner', orgName, defaultLocale: 'en', template: undefined, operator: true };
   return createOne(ctx, orgId, inviter, { email, role: 'owner' });
 }
 

@@ -6,6 +6,7 @@ import {
   type AcceptInviteRequest,
   type DeclineInviteReply,
   type InviteLookup,
+  type LookupInviteRequest,
 } from '@invite/contracts';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Invite, Membership, Org, User } from '../db/entities.ts';
@@ -34,19 +35,30 @@ function unusable(invite: Invite | null, now = new Date()): DomainError | undefi
   }
 }
 
-async function findUsable(ctx: Context, token: string): Promise<Invite> {
+/** The pending, unexpired invite of `token`, or the 404/410 the token holder should get. */
+export async function findUsable(ctx: Context, token: string): Promise<Invite> {
   const invite = await ctx.em.findOne(Invite, { tokenHash: hashToken(token) }, { refresh: true });
   const problem = unusable(invite);
   if (problem) throw problem;
   return invite!;
 }
 
-/** `invite.lookup`: read-only; a link scanner's GET or lookup never changes the invite (invariant 5). */
-export async function lookupInvite(ctx: Context, token: string): Promise<InviteLookup> {
-  const invite = await findUsable(ctx, token);
+/** Whether `proof` is the address proof of `token` (the emailed link's, or one handed out for a confirmed code). */
+export function provesAddress(ctx: Context, token: string, proof: string | undefined): boolean {
+  return proof !== undefined && ctx.domain.proofs.verify(token, proof);
+}
+
+/**
+ * `invite.lookup`: read-only; a link scanner's GET or lookup never changes the invite
+ * (invariant 5). Whether the address has an account is told only to a holder who proved
+ * the address: the inviter, who has the link from the API, must not learn it.
+ */
+export async function lookupInvite(ctx: Context, request: LookupInviteRequest): Promise<InviteLookup> {
+  const invite = await findUsable(ctx, request.token);
   const org = await ctx.em.findOneOrFail(Org, { id: invite.orgId });
   const inviter = invite.invitedBy ? await ctx.em.findOne(User, { id: invite.invitedBy }) : null;
-  const account = await ctx.em.count(User, { email: invite.email });
+  const addressVerified = provesAddress(ctx, request.token, request.proof);
+  const accountExists = addressVerified ? (await ctx.em.count(User, { email: invite.email })) > 0 : null;
   return {
     inviteId: invite.id,
     orgId: invite.orgId,
@@ -56,7 +68,8 @@ export async function lookupInvite(ctx: Context, token: string): Promise<InviteL
     email: invite.email,
     expiresAt: invite.expiresAt.toISOString(),
     message: invite.message ?? null,
-    accountExists: account > 0,
+    accountExists,
+    addressVerified,
   };
 }
 
@@ -76,31 +89,36 @@ async function consume(ctx: Context, invite: Invite, tokenHash: string, change: 
 }
 
 /** Why a token that was usable a moment ago lost its race. */
-async function lost(ctx: Context, inviteId: string, tokenHash: string): Promise<DomainError> {
+export async function lost(ctx: Context, inviteId: string, tokenHash: string): Promise<DomainError> {
   const fresh = await ctx.em.findOne(Invite, { id: inviteId }, { refresh: true });
   return unusable(fresh?.tokenHash === tokenHash ? fresh : null) ?? new DomainError('INVITE_NOT_FOUND');
 }
 
 /**
  * `invite.accept`. With a signed-in caller, the invite is accepted for that account,
- * whose email must match (else EMAIL_MISMATCH and the invite stays usable). Without
- * one, an account is created for the invited email. One transaction: the seat, the
+ * whose email must match (else EMAIL_MISMATCH and the invite stays usable): the
+ * password proved the person, so any copy of the link will do. Without one, an
+ * account is created for the invited email, and only for a holder who proved the
+ * address (the emailed link's proof, or a code emailed to it): an inviter's copy of
+ * the link cannot take an address for himself. Until the address is proven, nothing
+ * said here depends on whether it has an account. One transaction: the seat, the
  * invite, the account, the membership, the audit entry, the event and the session.
  */
 export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): Promise<AcceptInviteReply> {
   const preview = await findUsable(ctx, request.token);
   let passwordHash: string | undefined;
   if (ctx.actor.kind !== 'user') {
+    const proven = provesAddress(ctx, request.token, request.proof);
+    if (proven && (await ctx.em.count(User, { email: preview.email }))) throw accountExists();
     const missing = (['name', 'username', 'password'] as const).filter((f) => !request[f]);
     if (missing.length > 0) {
-      const exists = await ctx.em.count(User, { email: preview.email });
-      if (exists) throw accountExists();
       throw new DomainError('VALIDATION_FAILED', {
         detail: `To create your account, give ${missing.join(', ')}`,
         errors: missing.map((f) => ({ path: `/${f}`, message: 'is required to create an account' })),
       });
     }
     assertStrongPassword(request.password!, { email: preview.email, username: request.username });
+    if (!proven) throw addressNotVerified(request.proof !== undefined);
     // Hashing takes ~100 ms of CPU: done before the transaction so no lock waits on it.
     passwordHash = await hashPassword(request.password!);
   }
@@ -192,6 +210,14 @@ export function declineInvite(ctx: Context, token: string): Promise<DeclineInvit
     recordAudit(invitee, invite.orgId, 'invite.declined', `invite:${invite.id}`, { email: invite.email });
     enqueueEvent(invitee, { ...eventBase(invite.orgId, invite.id, now), type: 'invite.declined', actor: 'invitee' });
     return { inviteId: invite.id, status: 'declined' };
+  });
+}
+
+function addressNotVerified(proofGiven: boolean): DomainError {
+  return new DomainError('ADDRESS_NOT_VERIFIED', {
+    detail: proofGiven
+      ? 'The address proof does not belong to this link. Open the link from the invitation email, or ask for a code sent to the invited address'
+      : 'To create an account, open the link from the invitation email, or ask for a code sent to the invited address; to join with an account you already have, sign in',
   });
 }
 

@@ -7,6 +7,7 @@ import { getInvite, listInvites } from '../domain/invite.queries.ts';
 import { createOrg, listAudit, listMembers, usage } from '../domain/org.commands.ts';
 import { getOrgSettings, updateOrgSettings } from '../domain/settings.commands.ts';
 import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.commands.ts';
+import { confirmAddress, sendAddressCode } from '../domain/address.commands.ts';
 
 export type Handler<N extends OperationName> = (ctx: Context, request: RequestOf<N>) => Promise<ReplyOf<N>>;
 
@@ -19,15 +20,17 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'org.analytics': inviteAnalytics,
   'org.settings.get': (ctx, r) => getOrgSettings(ctx, r.orgId),
   'org.settings.update': updateOrgSettings,
-  'invite.create': (ctx, r) => createInvite(ctx, r.orgId, r.invite),
+  'invite.create': (ctx, r) => createInvite(ctx, r.orgId, r.invite, r.requestKey),
   'invite.bulk': (ctx, r) => bulkCreateInvites(ctx, r.orgId, r.rows),
   'invite.list': listInvites,
   'invite.get': (ctx, r) => getInvite(ctx, r.orgId, r.inviteId),
   'invite.resend': (ctx, r) => resendInvite(ctx, r.orgId, r.inviteId),
   'invite.withdraw': (ctx, r) => withdrawInvite(ctx, r.orgId, r.inviteId),
-  'invite.lookup': (ctx, r) => lookupInvite(ctx, r.token),
+  'invite.lookup': lookupInvite,
   'invite.accept': acceptInvite,
   'invite.decline': (ctx, r) => declineInvite(ctx, r.token),
+  'invite.address.send-code': (ctx, r) => sendAddressCode(ctx, r.token),
+  'invite.address.confirm': confirmAddress,
   'auth.login': login,
   'auth.refresh': (ctx, r) => refresh(ctx, r.refreshToken),
   'auth.logout': (ctx) => logout(ctx),

@@ -30,13 +30,20 @@ export function isDeliveryError(error: unknown): error is DeliveryError {
   return error instanceof DeliveryError;
 }
 
-/** One delivery to make: the event, its rendered text and its idempotency key. */
+/** Who a delivery goes to: the invitee of an invite event, or the address of an account email. */
+export type Recipient = Pick<InviteIssuedEvent, 'email' | 'phone'>;
+
+/** The text of a delivery on every channel. */
+export type Message = Pick<RenderedInvite, 'subject' | 'fromName' | 'html' | 'text' | 'sms'>;
+
+/** One delivery to make: its recipient, its rendered text and its idempotency key. */
 export interface Delivery {
-  /** `<inviteId>.<tokenVersion>.<channel>`: one send per key. */
+  /** `<inviteId>.<tokenVersion>.<channel>` (an account email: `mail.<eventId>`): one send per key. */
   key: string;
-  event: InviteIssuedEvent;
+  to: Recipient;
+  /** The link the message carries ('' when it carries none). */
   link: string;
-  rendered: RenderedInvite;
+  rendered: Message;
   /**
    * True when an earlier attempt on this key may have reached the provider. The
    * channel then reuses the same message identity (SMTP Message-ID) or first looks

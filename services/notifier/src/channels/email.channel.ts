@@ -25,10 +25,10 @@ export function messageIdOf(key: string, from: string): string {
 
 /** The message as nodemailer takes it. Names only ever reach headers through address objects. */
 function mailOf(delivery: Delivery, from: string): SendMailOptions {
-  const { event, rendered } = delivery;
+  const { to, rendered } = delivery;
   return {
     from: { name: rendered.fromName, address: from },
-    to: { name: '', address: event.email },
+    to: { name: '', address: to.email },
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,
@@ -90,7 +90,7 @@ export function createEmailChannel(options: EmailChannelOptions): Channel {
       } catch (error) {
         throw classifySmtpError(error as NodemailerError);
       }
-      if (info.rejected.length > 0 || !info.accepted.includes(delivery.event.email)) {
+      if (info.rejected.length > 0 || !info.accepted.includes(delivery.to.email)) {
         // Partial acceptance: one recipient per invite, so a rejected one is the whole delivery.
         throw new DeliveryError('permanent', `recipient rejected: ${info.response}`.slice(0, 300));
       }

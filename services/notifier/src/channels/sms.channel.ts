@@ -90,7 +90,7 @@ export function createSmsChannel(options: SmsChannelOptions): Channel {
     provider: 'twilio',
     disabledReason: null,
     async send(delivery) {
-      const to = delivery.event.phone;
+      const to = delivery.to.phone;
       if (!to) throw new DeliveryError('permanent', 'the invite has no phone number');
       if (delivery.mayHaveBeenSent) {
         const sid = await findEarlier(delivery, to);

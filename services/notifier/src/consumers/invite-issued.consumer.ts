@@ -1,7 +1,8 @@
 import { inSpan, SpanKind } from '@invite/telemetry';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { InviteAcceptedEvent, InviteClosedEvent, InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
+import { AccountEmailEvent, InviteAcceptedEvent, InviteClosedEvent, InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
+import type { AccountMailer } from '../delivery/deliver-account-email.ts';
 import { retryDelayMs } from '../delivery/backoff.ts';
 import type { AttemptOutcome, InviteDeliverer } from '../delivery/deliver-invite.ts';
 import type { Logger } from '@invite/telemetry';
@@ -9,6 +10,9 @@ import type { Metrics } from '../metrics.ts';
 
 /** Invite events that close an invite: nothing to send, but queued sends of it are skipped. */
 const closedTypes = new Set(['invite.declined', 'invite.withdrawn', 'invite.expired']);
+
+/** Account emails travel on the same stream and consumer (a 2.9 server takes one filter subject). */
+const accountEmailTypes = new Set(['invite.address-code']);
 
 export interface ConsumerSettings {
   ackWaitMs: number;
@@ -49,6 +53,7 @@ export interface ConsumerDeps {
   js: JetStreamClient;
   names: NatsNames;
   deliverer: InviteDeliverer;
+  accountMailer: AccountMailer;
   logger: Logger;
   metrics: Metrics;
   settings: ConsumerSettings & { backoffBaseMs: number; backoffMaxMs: number; infoEveryMs: number };
@@ -103,6 +108,31 @@ export async function startInviteIssuedConsumer(deps: ConsumerDeps) {
       } catch (error) {
         logger.warn({ err: error, inviteId: event.inviteId }, 'could not record that an invite closed; retrying');
         msg.nak(retryDelayMs(msg.info.deliveryCount, settings.backoffBaseMs, settings.backoffMaxMs));
+      }
+      return;
+    }
+    if (typeof type === 'string' && accountEmailTypes.has(type)) {
+      if (!matches(AccountEmailEvent, event)) {
+        logger.error({ subject: msg.subject, seq: msg.seq, type }, 'account email event does not match its schema; dropped');
+        msg.term();
+        return;
+      }
+      const attempt = msg.info.deliveryCount;
+      const heartbeat = setInterval(() => msg.working(), heartbeatMs);
+      try {
+        const outcome = await inSpan(
+          `${msg.subject} deliver`,
+          { kind: SpanKind.CONSUMER, parent: msg.headers?.get('traceparent') || undefined, attributes: { 'messaging.system': 'nats', 'invite.attempt': attempt } },
+          (_span, traceparent) => deps.accountMailer.deliver(event, { attempt, working: () => msg.working(), signal: stopping.signal, traceparent }),
+        );
+        if (outcome.retryInMs === null) msg.ack();
+        else msg.nak(outcome.retryInMs);
+      } catch (error) {
+        const delay = retryDelayMs(attempt, settings.backoffBaseMs, settings.backoffMaxMs);
+        logger.error({ err: error, eventId: event.id, attempt, retryInMs: delay }, 'could not handle account email; retrying');
+        msg.nak(delay);
+      } finally {
+        clearInterval(heartbeat);
       }
       return;
     }

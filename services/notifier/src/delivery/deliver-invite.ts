@@ -1,5 +1,5 @@
 import { inSpan, SpanKind } from '@invite/telemetry';
-import { InviteToken, matches, type Channel as ChannelName, type InviteIssuedEvent, type TokenCipher } from '@invite/contracts';
+import { InviteToken, matches, type AddressProofs, type Channel as ChannelName, type InviteIssuedEvent, type TokenCipher } from '@invite/contracts';
 import { DeliveryError, isDeliveryError, type Channel } from '../channels/channel.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
 import { deliveryKey, type DeliveryLedger, type DeliveryRecord } from '../idempotency/delivery-ledger.ts';
@@ -28,6 +28,8 @@ export interface InviteDelivererDeps {
   results: ResultPublisher;
   templates: TemplateRenderer;
   cipher: TokenCipher;
+  /** The emailed link carries the address proof of its token; an SMS link does not (a phone proves no email address). */
+  proofs: AddressProofs;
   /** APP_BASE_URL: the only origin a link may point to. */
   appBaseUrl: string;
   policy: DeliveryPolicy;
@@ -59,7 +61,7 @@ export interface AttemptOutcome {
   report(): Promise<void>;
 }
 
-/** `${APP_BASE_URL}/invite#token=…`, shared with the gateway's preview. */
+/** `${APP_BASE_URL}/invite#token=…` (`&proof=…` by email), shared with the gateway's preview. */
 export { acceptLink };
 
 /** One channel's part of an attempt: its retry delay (null: settled) and its result, if it has one. */
@@ -156,7 +158,7 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
     let link: string | null = null;
     try {
       const token = deps.cipher.decrypt(event.encryptedToken, event.inviteId);
-      if (matches(InviteToken, token)) link = acceptLink(deps.appBaseUrl, token);
+      if (matches(InviteToken, token)) link = acceptLink(deps.appBaseUrl, token, channel.name === 'email' ? deps.proofs.proofOf(token) : undefined);
     } catch {
       link = null;
     }
@@ -185,7 +187,7 @@ export function createInviteDeliverer(deps: InviteDelivererDeps) {
     const signal = AbortSignal.timeout(policy.sendTimeoutMs);
     try {
       const receipt = await inSpan(`${channel.name} send`, { kind: SpanKind.CLIENT, attributes: { 'notifier.channel': channel.name, 'notifier.provider': channel.provider } }, () =>
-        channel.send({ key, event, link, rendered, mayHaveBeenSent: claim.mayHaveBeenSent, signal }),
+        channel.send({ key, to: event, link, rendered, mayHaveBeenSent: claim.mayHaveBeenSent, signal }),
       );
       metrics.duration.observe({ channel: channel.name }, (performance.now() - started) / 1000);
       await deps.ledger.settle(key, { state: 'sent', attempt, provider: channel.provider, providerMessageId: receipt.providerMessageId });

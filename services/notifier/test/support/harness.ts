@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { inject } from 'vitest';
 import {
+  createAddressProofs,
   createTokenCipher,
   developmentSecrets,
   DeliveryResultEvent,
@@ -68,6 +69,7 @@ export async function createTestBus(config: NotifierConfig) {
   await ensureStreams(jsm, names);
   const js = jetstream(nc);
   const cipher = createTokenCipher(config.TOKEN_ENCRYPTION_KEY);
+  const proofs = createAddressProofs(config.TOKEN_ENCRYPTION_KEY);
   const results: DeliveryResultEvent[] = [];
   let readUpTo = 0;
 
@@ -76,7 +78,11 @@ export async function createTestBus(config: NotifierConfig) {
     js,
     jsm,
     names,
-    /** Publishes an `invites.events.created` (or resent) event and returns it with the plaintext token. */
+    /**
+     * Publishes an `invites.events.created` (or resent) event and returns it with the
+     * plaintext token, the link an SMS carries and the one an email carries (with the
+     * token's address proof).
+     */
     async publishInvite(input: InviteInput = {}) {
       const inviteId = input.inviteId ?? randomUUID();
       const token = newInviteToken();
@@ -102,7 +108,8 @@ export async function createTestBus(config: NotifierConfig) {
         ...(input.template ? { template: input.template } : {}),
       });
       await js.publish(names.inviteEvent(type === 'invite.created' ? 'created' : 'resent'), JSON.stringify(event), { msgID: event.id });
-      return { event, token, link: `${config.APP_BASE_URL}/invite#token=${token}` };
+      const link = `${config.APP_BASE_URL}/invite#token=${token}`;
+      return { event, token, link, emailLink: `${link}&proof=${proofs.proofOf(token)}` };
     },
     /** Every delivery result in the NOTIFICATIONS stream so far, in stream order. */
     async results(): Promise<DeliveryResultEvent[]> {
