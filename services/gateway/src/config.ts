@@ -4,6 +4,9 @@ import { LogLevel, loadConfig, resolveSecrets } from '@invite/contracts';
 const Int = (defaultValue: number, minimum: number, maximum: number, description: string) =>
   Type.Integer({ default: defaultValue, minimum, maximum, description });
 
+/** Sign-ins per client per 15 minutes in development when LOGIN_LIMIT_PER_15MIN is not set: one person trying things out. */
+export const developmentLoginLimit = 200;
+
 export const GatewayEnv = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   GATEWAY_HOST: Type.String({ default: '0.0.0.0' }),
@@ -17,7 +20,7 @@ export const GatewayEnv = Type.Object({
   BULK_BODY_LIMIT_BYTES: Int(1_048_576, 1024, 52_428_800, 'Largest bulk upload'),
   TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or comma-separated proxy addresses' }),
   RATE_LIMIT: Type.Enum(['on', 'off'], { default: 'on' }),
-  LOGIN_LIMIT_PER_15MIN: Int(20, 1, 100_000, 'Logins per client per 15 minutes'),
+  LOGIN_LIMIT_PER_15MIN: Int(20, 1, 100_000, `Logins per client per 15 minutes (${developmentLoginLimit} in development when unset)`),
   REFRESH_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Refreshes per client per 15 minutes'),
   TOKEN_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Lookups, accepts and declines per client per 15 minutes'),
   SSE_MAX_STREAMS: Int(1000, 1, 1_000_000, 'Live event streams (GET /v1/orgs/:orgId/events) one process serves at once; then 503'),
@@ -29,7 +32,9 @@ export const GatewayEnv = Type.Object({
 export type GatewayConfig = Static<typeof GatewayEnv> & { JWT_PUBLIC_KEY: string };
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return { ...loadConfig(GatewayEnv, env), ...resolveSecrets(['JWT_PUBLIC_KEY'], env) };
+  const config = { ...loadConfig(GatewayEnv, env), ...resolveSecrets(['JWT_PUBLIC_KEY'], env) };
+  if (config.NODE_ENV === 'development' && !env.LOGIN_LIMIT_PER_15MIN) config.LOGIN_LIMIT_PER_15MIN = developmentLoginLimit;
+  return config;
 }
 
 /** fastify's trustProxy option from its environment form. */

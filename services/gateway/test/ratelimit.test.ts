@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteWithLink } from '@invite/contracts';
 import { email, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
+import { developmentLoginLimit, loadGatewayConfig } from '../src/config.ts';
+import { createKvRateLimiter } from '../src/limits/rate-limiter.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 import { bearer, expectProblem, expectRetryAfter, extraGateway, json, tableCounts, unknownToken, type App, type ExtraGateway } from './support.ts';
 
@@ -77,6 +81,33 @@ describe('login: 20 per client per 15 minutes', () => {
     const metrics = await g.app.inject({ method: 'GET', url: '/metrics' });
     const counted = /gateway_rate_limited_total\{rule="login"\} (\d+)/.exec(metrics.body);
     expect(Number(counted?.[1])).toBeGreaterThanOrEqual(3);
+  });
+
+  it('counts only the requests it lets through: hammering a limit does not push its end further out', async () => {
+    const limiter = await createKvRateLimiter(g.invites.nc, `${g.config.NATS_PREFIX}_limiter_probe`, 60_000);
+    const allowed: boolean[] = [];
+    for (let n = 0; n < 3; n++) allowed.push((await limiter.hit('probe', 'client', 3, 60_000)).allowed);
+    expect(allowed).toEqual([true, true, true]);
+    const first = await limiter.hit('probe', 'client', 3, 60_000);
+    expect(first.allowed).toBe(false);
+    let last = first;
+    for (let n = 0; n < 20; n++) last = await limiter.hit('probe', 'client', 3, 60_000);
+    expect(last.allowed).toBe(false);
+    expect(last.retryAfter).toBeLessThanOrEqual(first.retryAfter);
+    // The window's counter holds the three that passed, not the 21 refusals.
+    const kv = await new Kvm(g.invites.nc).open(`${g.config.NATS_PREFIX}_limiter_probe`);
+    const id = createHash('sha256').update('client').digest('base64url');
+    const counters: number[] = [];
+    for await (const key of await kv.keys(`probe.*.${id}`)) counters.push(Number((await kv.get(key))?.string()));
+    expect(counters.reduce((a, b) => a + b, 0)).toBe(3);
+    await kv.destroy();
+  });
+
+  it(`allows ${developmentLoginLimit} sign-ins per 15 minutes in development unless LOGIN_LIMIT_PER_15MIN says otherwise`, () => {
+    const env = { JWT_PUBLIC_KEY: g.config.JWT_PUBLIC_KEY };
+    expect(loadGatewayConfig({ ...env, NODE_ENV: 'development' }).LOGIN_LIMIT_PER_15MIN).toBe(developmentLoginLimit);
+    expect(loadGatewayConfig({ ...env, NODE_ENV: 'development', LOGIN_LIMIT_PER_15MIN: '7' }).LOGIN_LIMIT_PER_15MIN).toBe(7);
+    expect(loadGatewayConfig({ ...env, NODE_ENV: 'test' }).LOGIN_LIMIT_PER_15MIN).toBe(20);
   });
 
   it('the budget is shared by two gateway instances: alternating between them, the 21st is still 429', async () => {

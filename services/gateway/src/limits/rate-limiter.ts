@@ -23,7 +23,8 @@ export interface RateLimiter {
  * Each (rule, key, window) is one counter, incremented with compare-and-set; the
  * estimate weighs the previous window by how much of it still overlaps the sliding
  * one (the approach of Cloudflare's limiter), which avoids the double burst of fixed
- * windows. Keys are hashed: no client address is stored in clear.
+ * windows. Only requests let through are counted, so the Retry-After a refused client
+ * gets is the real wait however often it retries meanwhile. Keys are hashed: no client address is stored in clear.
  */
 export async function createKvRateLimiter(nc: NatsConnection, bucket: string, maxWindowMs: number, replicas = 1): Promise<RateLimiter> {
   const kv = await new Kvm(nc).create(bucket, { history: 1, ttl: maxWindowMs * 2, replicas });
@@ -32,13 +33,33 @@ export async function createKvRateLimiter(nc: NatsConnection, bucket: string, ma
       const now = Date.now();
       const window = Math.floor(now / windowMs);
       const id = createHash('sha256').update(key).digest('base64url');
-      const [current, previous] = await Promise.all([increment(kv, `${rule}.${window}.${id}`), read(kv, `${rule}.${window - 1}.${id}`)]);
+      const currentKey = `${rule}.${window}.${id}`;
+      const [counted, previous] = await Promise.all([read(kv, currentKey), read(kv, `${rule}.${window - 1}.${id}`)]);
       const elapsed = (now % windowMs) / windowMs;
+      const refuse = (current: number): LimitDecision => ({ allowed: false, limit, remaining: 0, retryAfter: retryAfter(previous, current, limit, windowMs, now) });
+      // A refused request is not counted: hammering a limit must not push its end further out.
+      if (previous * (1 - elapsed) + counted + 1 > limit) return refuse(counted);
+      const current = await increment(kv, currentKey);
       const estimate = previous * (1 - elapsed) + current;
       if (estimate <= limit) return { allowed: true, limit, remaining: Math.max(0, Math.floor(limit - estimate)), retryAfter: 0 };
-      return { allowed: false, limit, remaining: 0, retryAfter: retryAfter(previous, current - 1, limit, windowMs, now) };
+      // Another request took the last place between the read and the increment: give it back.
+      await decrement(kv, currentKey);
+      return refuse(current - 1);
     },
   };
+}
+
+async function decrement(kv: KV, key: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const entry = await kv.get(key);
+    if (!entry || entry.operation !== 'PUT') return;
+    try {
+      await kv.update(key, String(Math.max(0, (Number(entry.string()) || 0) - 1)), entry.revision);
+      return;
+    } catch {
+      // Changed in between: read it again.
+    }
+  }
 }
 
 async function read(kv: KV, key: string): Promise<number> {
