@@ -157,7 +157,7 @@ function renderWith(strings: InviteStrings, locale: string, view: InviteView): R
 
   const e = escapeHtml;
   const lines = (value: string) => e(value).replace(/\r?\n/g, '<br>');
-  const linkHtml = `<a href="${e(view.link)}" style="color:${accent}">${e(view.link)}</a>`;
+  const linkHtml = `<a href="${e(view.link)}" style="color:${accent};word-break:break-all;overflow-wrap:anywhere">${e(view.link)}</a>`;
   // The org's text and each value are escaped apart; only the link becomes markup, and it is ours.
   const paragraphHtml = (paragraph: string) =>
     piecesOf(paragraph)
@@ -170,12 +170,12 @@ function renderWith(strings: InviteStrings, locale: string, view: InviteView): R
     : '';
   const logoHtml = logoUrl ? `<p style="margin:0 0 24px"><img src="${e(logoUrl)}" alt="${e(org)}" style="max-height:48px;max-width:240px"></p>\n` : '';
   const html = `<!doctype html>
-<html lang="${e(locale)}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>
+<html lang="${e(locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(subject)}</title></head>
 <body style="font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;line-height:1.5;color:#111;max-width:560px;margin:0 auto;padding:24px">
 ${logoHtml}${bodyHtml}
 ${messageHtml}
 <p style="margin:24px 0"><a href="${e(view.link)}" style="background:${accent};color:${textOn(accent)};padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>
-<p style="font-size:13px;color:#555">${e(strings.linkFallback)}<br><a href="${e(view.link)}">${e(view.link)}</a></p>
+<p style="font-size:13px;color:#555;word-break:break-all;overflow-wrap:anywhere">${e(strings.linkFallback)}<br><a href="${e(view.link)}">${e(view.link)}</a></p>
 <p style="font-size:13px;color:#555">${e(expires)}<br>${e(strings.ignore)}</p>
 </body></html>
 `;

@@ -30,7 +30,9 @@ describe('organisation templates', () => {
   it('escape the org text and every value in the HTML, paragraph by blank line, the link from the view only', async () => {
     const out = await render({ template });
     expect(out.html).toContain('<p>Hi eve@example.test &lt;script&gt;x&lt;/script&gt;,<br>Ada &quot;the&quot; Admin invites you as an admin.</p>');
-    expect(out.html).toContain('<p>Open <a href="https://app.example.test/invite#token=abc&amp;x=&lt;y&gt;" style="color:#ff6600">');
+    expect(out.html).toContain('<p>Open <a href="https://app.example.test/invite#token=abc&amp;x=&lt;y&gt;" style="color:#ff6600;word-break:break-all;overflow-wrap:anywhere">');
+    // Sized for phones, and a long link wraps instead of widening the message.
+    expect(out.html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(out.html).toContain('<p>See you &lt;b&gt;soon&lt;/b&gt;<br>Bye</p>');
     expect(out.html).toContain('<p>{{unknown}} stays as written</p>');
     expect(out.html).not.toMatch(/<script>|<b>/);

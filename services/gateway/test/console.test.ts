@@ -39,11 +39,22 @@ describe('the console', () => {
     expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${stack.base}/console/assets/nope.js`)).status).toBe(404);
+    // The site's root leads to the console, and the icon is served.
+    const root = await fetch(`${stack.base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console');
+    const icon = await fetch(`${stack.base}/favicon.svg`);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg /);
+    expect((await fetch(`${stack.base}/favicon.ico`, { redirect: 'manual' })).headers.get('location')).toBe('/favicon.svg');
+    expect(html).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
   });
 
   it('signs in, keeps the session over a reload, and is accessible', async () => {
     const page = await stack.open();
     await expect.poll(() => page.locator('main h1').textContent()).toBe('Sign in to the invites console');
+    // Signed out, the header shows none of the signed-in controls.
+    expect(await page.locator('#session').isVisible()).toBe(false);
     await expectAccessible(page, 'sign-in page');
     await shoot(page, 'console-signin-desktop');
 
@@ -268,6 +279,7 @@ describe('the console', () => {
     });
     await page.getByRole('button', { name: 'Send 197 invites' }).click();
     await expect.poll(() => page.locator('#bulk-result-summary').textContent(), { timeout: 60_000 }).toBe('197 invites created, 3 rows not created.');
+    expect(await page.locator('#bulk-result-summary').getAttribute('class')).toBe('partial');
     expect(seen).toEqual([0, 25, 50, 75, 100, 125, 150, 175]);
     expect(await page.locator('#bulk-progress').getAttribute('value')).toBe('197');
     expect(await page.locator('#bulk-progress-text').textContent()).toBe('197 of 197 rows sent');

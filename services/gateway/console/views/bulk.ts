@@ -163,7 +163,8 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     replace(
       results,
       h('h2', { id: 'bulk-results-title', tabindex: -1 }, 'Results'),
-      h('p', { id: 'bulk-result-summary', class: failed.length ? 'error' : 'success' }, summary),
+      // Some created and some not is a partial success: amber, not the red of nothing done.
+      h('p', { id: 'bulk-result-summary', class: failed.length === 0 ? 'success' : created > 0 ? 'partial' : 'error' }, summary),
       failed.length
         ? h('div', {}, h('h3', {}, 'Rows not created'), h('ul', { id: 'bulk-problems' }, failed.map((o) => h('li', {}, `Line ${o.line}${o.email ? ` (${o.email})` : ''}: ${o.reason}`))))
         : null,

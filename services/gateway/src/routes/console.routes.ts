@@ -90,7 +90,10 @@ export async function bundleConsole(options: { minify: boolean }): Promise<{ htm
   return { html, assets };
 }
 
-/** The admin console at /console: one HTML page, its bundle and its chunks. */
+/** The platform's icon: an envelope with a check mark, in the console's accent colour. */
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2456d6"/><path d="M6 10h20v13H6z" fill="none" stroke="#fff" stroke-width="2" stroke-linejoin="round"/><path d="M6 10l10 7 10-7" fill="none" stroke="#fff" stroke-width="2" stroke-linejoin="round"/></svg>`;
+
+/** The admin console at /console: one HTML page, its bundle and its chunks; `/` leads to it. */
 export const consoleRoutes: FastifyPluginAsync<{ minify?: boolean }> = async (app, options) => {
   const { html, assets } = await bundleConsole({ minify: options.minify ?? false });
   const common = {
@@ -102,6 +105,13 @@ export const consoleRoutes: FastifyPluginAsync<{ minify?: boolean }> = async (ap
   app.get('/console', { schema: { hide: true } }, async (_request, reply) =>
     reply.headers({ ...common, 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' }).send(html),
   );
+
+  // The site's root and icon: a browser opening the gateway's address lands in the console.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console', 302));
+  app.get('/favicon.svg', { schema: { hide: true } }, async (_request, reply) =>
+    reply.headers({ 'cache-control': 'public, max-age=86400', 'content-type': 'image/svg+xml', 'x-content-type-options': 'nosniff' }).send(favicon),
+  );
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/favicon.svg', 301));
 
   app.get<{ Params: { name: string } }>('/console/assets/:name', { schema: { hide: true } }, async (request, reply) => {
     const asset = assets.get(request.params.name);
