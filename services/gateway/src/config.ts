@@ -24,6 +24,8 @@ export const GatewayEnv = Type.Object({
   REFRESH_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Refreshes per client per 15 minutes'),
   TOKEN_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Lookups, accepts and declines per client per 15 minutes'),
   SSE_MAX_STREAMS: Int(1000, 1, 1_000_000, 'Live event streams (GET /v1/orgs/:orgId/events) one process serves at once; then 503'),
+  SSE_MAX_STREAMS_PER_USER: Int(5, 1, 1_000_000, 'Live event streams one user may hold open on one process; then 429'),
+  SSE_MAX_STREAMS_PER_ORG: Int(50, 1, 1_000_000, "Live event streams one organisation's people may hold open on one process; then 429"),
   SSE_HEARTBEAT_MS: Int(15_000, 100, 300_000, 'Comment line sent on an idle event stream so proxies keep it open'),
   SSE_RECHECK_MS: Int(60_000, 100, 3_600_000, "How often an open event stream re-checks the caller's access; the stream ends when it is gone"),
   LOG_LEVEL: LogLevel,

@@ -1,10 +1,11 @@
+import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
 import { uuidv7, type ConsoleEvent, type DeliveryResultEvent, type InviteView, type InviteWithLink, type TokenPair } from '@invite/contracts';
 import { addMember, email, orgWithOwner, type OrgWithOwner } from '../../invites/test/harness.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
-import { extraGateway } from './support.ts';
+import { extraGateway, type ExtraGateway } from './support.ts';
 
 /**
  * GET /v1/orgs/:orgId/events on a real port, read with fetch and a stream reader as the
@@ -81,10 +82,10 @@ type Stream = Awaited<ReturnType<typeof openStream>>;
 
 const eventsOf = (s: Stream): ConsoleEvent[] => s.frames.filter((f) => f.event === 'invite').map((f) => JSON.parse(f.data!) as ConsoleEvent);
 
-async function eventually<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -252,5 +253,135 @@ describe('GET /v1/orgs/:orgId/events', () => {
     await second.close();
     await eventually('the end of the stream', () => stream.ended);
     expect(stream.frames.find((f) => f.event === 'end')).toMatchObject({ data: JSON.stringify({ reason: 'server-closing' }) });
+  });
+});
+
+describe('caps on live event streams', () => {
+  let capped: ExtraGateway;
+  let at: string;
+  beforeAll(async () => {
+    // Another replica of the gateway, with small caps: two streams per user, three per org.
+    capped = await extraGateway(g.invites.env.NATS_URL!, g.invites.env.NATS_PREFIX!, { SSE_MAX_STREAMS_PER_USER: '2', SSE_MAX_STREAMS_PER_ORG: '3', SSE_MAX_STREAMS: '100' });
+    await capped.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = capped.app.server.address();
+    at = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => capped?.close());
+
+  it("one user opening streams in a burst gets SSE_MAX_STREAMS_PER_USER of them and 429s, while another org's admin still gets a stream", async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, () => openStream(a.orgId, a.owner.accessToken, at)));
+    const open = burst.filter((s) => s.res.status === 200);
+    const refused = burst.filter((s) => s.res.status !== 200);
+    try {
+      expect(open).toHaveLength(2);
+      expect(refused.map((s) => s.res.status)).toEqual(Array.from({ length: 28 }, () => 429));
+      const problem = (await refused[0]!.res.json()) as { code: string; detail: string; status: number };
+      expect(refused[0]!.res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(problem).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+      expect(problem.detail).toMatch(/You already have 2 live event streams open.*close one/);
+      expect(Number(refused[0]!.res.headers.get('retry-after'))).toBeGreaterThan(0);
+
+      const other = await openStream(b.orgId, adminB.accessToken, at);
+      expect(other.res.status).toBe(200);
+      other.close();
+
+      // The user's own place comes back when one of its streams ends.
+      open[0]!.close();
+      let again: Stream | undefined;
+      for (let i = 0; i < 200 && !again; i++) {
+        const attempt = await openStream(a.orgId, a.owner.accessToken, at);
+        if (attempt.res.status === 200) again = attempt;
+        else await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(again?.res.status).toBe(200);
+      again!.close();
+    } finally {
+      for (const s of burst) s.close();
+    }
+    const metrics = await capped.app.inject({ method: 'GET', url: '/metrics' });
+    expect(Number(/gateway_rate_limited_total\{rule="events"\} (\d+)/.exec(metrics.body)?.[1])).toBeGreaterThanOrEqual(28);
+  });
+
+  it("an organisation's admins together get SSE_MAX_STREAMS_PER_ORG streams, then 429; other orgs are not affected", async () => {
+    const admins = [await addMember(g.invites, a, 'admin'), await addMember(g.invites, a, 'admin')];
+    const held = [
+      await openStream(a.orgId, a.owner.accessToken, at),
+      await openStream(a.orgId, a.owner.accessToken, at),
+      await openStream(a.orgId, admins[0]!.accessToken, at),
+    ];
+    try {
+      expect(held.map((s) => s.res.status)).toEqual([200, 200, 200]);
+      const refused = await openStream(a.orgId, admins[1]!.accessToken, at);
+      expect(refused.res.status).toBe(429);
+      expect(await refused.res.json()).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringMatching(/This organisation already has 3 live event streams open/) });
+      expect(refused.res.headers.get('retry-after')).toMatch(/^\d+$/);
+      const other = await openStream(b.orgId, adminB.accessToken, at);
+      expect(other.res.status).toBe(200);
+      other.close();
+    } finally {
+      for (const s of held) s.close();
+    }
+  });
+});
+
+describe('a client that stops reading', () => {
+  it('is cut off once its unread backlog passes the bound: the connection is dropped with what it held, not kept', async () => {
+    const port = new URL(origin).port;
+    const connections = () => new Promise<number>((resolve, reject) => g.app.server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+    const socket = tcpConnect(Number(port), '127.0.0.1');
+    let head = '';
+    let received = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      const onHead = (chunk: Buffer) => {
+        received += chunk.length;
+        head += chunk.toString('latin1');
+        if (!head.includes('retry: ')) return;
+        socket.off('data', onHead);
+        socket.off('error', reject);
+        resolve();
+      };
+      socket.on('data', onHead);
+      socket.write(`GET /v1/orgs/${a.orgId}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${a.owner.accessToken}\r\n\r\n`);
+    });
+    try {
+      expect(head).toMatch(/^HTTP\/1\.1 200/);
+      socket.pause();
+      const before = await connections();
+
+      // 48 delivery results of 512 KiB: 24 MiB, far more than the socket buffers and the bound.
+      const created = await invite(a, a.owner.accessToken);
+      const padding = 'x'.repeat(512 * 1024);
+      const published = 48;
+      for (let i = 0; i < published; i++) {
+        const event: DeliveryResultEvent = {
+          id: uuidv7(),
+          type: 'delivery.failed',
+          occurredAt: new Date().toISOString(),
+          orgId: a.orgId,
+          inviteId: created.invite.id,
+          channel: 'email',
+          tokenVersion: 1,
+          attempt: i + 1,
+          provider: 'smtp',
+          error: padding,
+        };
+        g.invites.nc.publish(g.invites.app.domain.names.deliveryRecorded, JSON.stringify(event));
+      }
+      await g.invites.nc.flush();
+      await eventually('the stalled connection to be dropped', async () => (await connections()) < before, 15_000);
+
+      socket.resume();
+      await new Promise<void>((resolve) => {
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => resolve());
+      });
+      expect(received).toBeLessThan(published * padding.length);
+    } finally {
+      socket.destroy();
+    }
   });
 });

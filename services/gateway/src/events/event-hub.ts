@@ -4,17 +4,30 @@ import { toConsoleEvent } from './console-events.ts';
 
 export type ConsoleListener = (event: ConsoleEvent) => void;
 
-/** A place for one stream, taken before the caller is authorised so the bound holds under bursts. */
+/** A place for one stream, taken before the caller is authorised so the bounds hold under bursts. */
 export interface StreamSlot {
   /** Starts receiving the org's events; returns the function that stops. */
-  attach(orgId: string, listener: ConsoleListener, onClose: () => void): () => void;
+  attach(listener: ConsoleListener, onClose: () => void): () => void;
   /** Gives the place back (idempotent). */
   release(): void;
 }
 
+/** How many streams this process serves at once: in all, to one user, to one organisation. */
+export interface StreamLimits {
+  total: number;
+  perUser: number;
+  perOrg: number;
+}
+
+/** Seconds a refused client is told to wait: streams end when people close them, not on a clock. */
+const retryAfterSeconds = 10;
+
 export interface EventHub {
-  /** Takes a place, or SERVICE_UNAVAILABLE when `maxStreams` are open. */
-  reserve(): StreamSlot;
+  /**
+   * Takes a place for `userId` watching `orgId`: RATE_LIMITED when that user or that org
+   * already has as many streams as it may, SERVICE_UNAVAILABLE when the process is full.
+   */
+  reserve(userId: string, orgId: string): StreamSlot;
   /** Streams open or being opened. */
   readonly size: number;
   /** Ends every stream (their onClose runs) and unsubscribes. */
@@ -29,9 +42,16 @@ export interface EventHub {
  * on that event must find the result already written), opened with the first stream,
  * and an in-memory map org → listeners. A listener only ever gets its org's events.
  */
-export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams: number): EventHub {
+export function createEventHub(nc: NatsConnection, names: NatsNames, limits: StreamLimits): EventHub {
   const listeners = new Map<string, Map<ConsoleListener, () => void>>();
   let open = 0;
+  const openByUser = new Map<string, number>();
+  const openByOrg = new Map<string, number>();
+  const count = (counts: Map<string, number>, key: string, delta: number) => {
+    const next = (counts.get(key) ?? 0) + delta;
+    if (next > 0) counts.set(key, next);
+    else counts.delete(key);
+  };
   let subscriptions: Subscription[] = [];
 
   function dispatch(data: () => unknown) {
@@ -67,19 +87,37 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, maxStreams:
   }
 
   return {
-    reserve() {
-      if (open >= maxStreams) {
+    reserve(userId, orgId) {
+      // One user (say, an admin script or a tab left reconnecting) and one organisation
+      // may each hold only their share, so nobody can take every place from the others.
+      if ((openByUser.get(userId) ?? 0) >= limits.perUser) {
+        throw new DomainError('RATE_LIMITED', {
+          detail: `You already have ${limits.perUser} live event streams open, as many as one user may; close one (another console tab, say) before opening another`,
+          retryAfter: retryAfterSeconds,
+        });
+      }
+      if ((openByOrg.get(orgId) ?? 0) >= limits.perOrg) {
+        throw new DomainError('RATE_LIMITED', {
+          detail: `This organisation already has ${limits.perOrg} live event streams open on this server, as many as one organisation may; close one before opening another`,
+          retryAfter: retryAfterSeconds,
+        });
+      }
+      if (open >= limits.total) {
         throw new DomainError('SERVICE_UNAVAILABLE', { detail: 'This server has as many live event streams as it serves; retry shortly', retryAfter: 5 });
       }
       open += 1;
+      count(openByUser, userId, 1);
+      count(openByOrg, orgId, 1);
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
         open -= 1;
+        count(openByUser, userId, -1);
+        count(openByOrg, orgId, -1);
       };
       return {
-        attach(orgId, listener, onClose) {
+        attach(listener, onClose) {
           subscribe();
           const ofOrg = listeners.get(orgId) ?? new Map<ConsoleListener, () => void>();
           listeners.set(orgId, ofOrg.set(listener, onClose));

@@ -24,7 +24,7 @@ export function createHttpMetrics() {
     labelNames: ['rule'],
     registers: [registry],
   });
-  for (const rule of ['login', 'refresh', 'token']) rateLimited.inc({ rule }, 0);
+  for (const rule of ['login', 'refresh', 'token', 'events']) rateLimited.inc({ rule }, 0);
   return {
     registry,
     rateLimited,

@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isDomainError, OrgParams, type ConsoleEvent } from '@invite/contracts';
-import { createEventHub } from '../events/event-hub.ts';
+import { createEventHub, type StreamSlot } from '../events/event-hub.ts';
 import { callOptions, problems, requireUser, type GatewayDeps } from './support.ts';
 
 /** Reconnect delay the browser is told to use (the SSE `retry:` field). */
 const retryMs = 3000;
-/** A client that lets this much pile up unread is cut off rather than buffered forever. */
+/**
+ * A client that lets this much pile up unread is cut off rather than buffered forever:
+ * nothing is written past it, so a stream never holds more than this and one frame.
+ */
 const maxBufferedBytes = 1024 * 1024;
 
 /**
@@ -17,11 +20,16 @@ const maxBufferedBytes = 1024 * 1024;
  * SSE_RECHECK_MS while it is open; the stream ends when access is gone (a demotion, a
  * logout, an expired token: the console reconnects with a fresh one). Events are live
  * only: a reconnect does not replay what was missed (Last-Event-ID is ignored), so the
- * console re-reads the list after reconnecting.
+ * console re-reads the list after reconnecting. Streams are capped per user, per org
+ * and per process (SSE_MAX_STREAMS_PER_USER, SSE_MAX_STREAMS_PER_ORG, SSE_MAX_STREAMS).
  */
 export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const { config } = deps;
-  const hub = createEventHub(deps.nc, deps.names, config.SSE_MAX_STREAMS);
+  const hub = createEventHub(deps.nc, deps.names, {
+    total: config.SSE_MAX_STREAMS,
+    perUser: config.SSE_MAX_STREAMS_PER_USER,
+    perOrg: config.SSE_MAX_STREAMS_PER_ORG,
+  });
   // preClose: an open stream would otherwise keep server.close() waiting for ever.
   app.addHook('preClose', async () => hub.close());
 
@@ -37,14 +45,20 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
         params: OrgParams,
         response: {
           200: { description: 'The event stream', content: { 'text/event-stream': { schema: Type.String() } } },
-          ...problems(401, 403, 404, 503, 504),
+          ...problems(400, 401, 403, 404, 429, 503, 504),
         },
       },
     },
     async (request, reply) => {
-      const { token } = requireUser(deps, request);
+      const { token, claims } = requireUser(deps, request);
       const { orgId } = request.params;
-      const slot = hub.reserve();
+      let slot: StreamSlot;
+      try {
+        slot = hub.reserve(claims.sub, orgId);
+      } catch (error) {
+        if (isDomainError(error, 'RATE_LIMITED')) deps.metrics.rateLimited.inc({ rule: 'events' });
+        throw error;
+      }
       const authorise = () => deps.client.call('org.settings.get', { orgId }, callOptions(deps, request, token));
       try {
         await authorise();
@@ -67,19 +81,22 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
       res.write(`retry: ${retryMs}\n: connected\n\n`);
 
       let closed = false;
-      const send = (event: ConsoleEvent) => {
+      // Every write goes through here: what the client has not read yet (ours and the
+      // socket's buffers) is checked first, heartbeats included.
+      const write = (frame: string) => {
         if (closed) return;
         if (res.writableLength > maxBufferedBytes) return close('slow-consumer');
-        res.write(`event: invite\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+        res.write(frame);
       };
-      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), config.SSE_HEARTBEAT_MS);
+      const send = (event: ConsoleEvent) => write(`event: invite\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+      const heartbeat = setInterval(() => write(': heartbeat\n\n'), config.SSE_HEARTBEAT_MS);
       const recheck = setInterval(() => {
         authorise().catch((error: unknown) => {
           // Only a refusal ends the stream; a slow or absent invites service is not a reason.
           if (isDomainError(error) && [401, 403, 404].includes(error.status)) close(error.code);
         });
       }, config.SSE_RECHECK_MS);
-      const detach = slot.attach(orgId, send, () => close('server-closing'));
+      const detach = slot.attach(send, () => close('server-closing'));
 
       function close(reason: string) {
         if (closed) return;
@@ -87,7 +104,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
         clearInterval(heartbeat);
         clearInterval(recheck);
         detach();
-        if (!res.writableEnded) {
+        // A client that stopped reading would never see an end frame: drop the connection,
+        // and the backlog with it, at once.
+        if (reason === 'slow-consumer') res.destroy();
+        else if (!res.writableEnded) {
           if (!res.destroyed) res.write(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
           res.end();
         }
