@@ -39,6 +39,8 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
+// The services' default NODE_ENV is development: without a provider, messages go to the development mailbox.
+const devMailbox = (process.env.NODE_ENV ?? 'development') === 'development' && !process.env.SMTP_URL && !process.env.NOTIFIER_DEV_OUTBOX_DIR;
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/invites';
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const problems: string[] = [];
@@ -73,7 +75,7 @@ async function firstRunHint(): Promise<void> {
     process.stdout.write(
       'No organisation yet. Create the first one (it asks for its name, seats and owner):\n\n' +
         '  npm run admin -- create-org\n\n' +
-        `It prints the owner's invite link: open it, create the owner's account, then sign in at ${appBaseUrl}/console\n\n`,
+        `It prints the owner's invite link${devMailbox ? ` (the invite email is in ${appBaseUrl}/dev/mailbox too)` : ''}: open it, create the owner's account, then sign in at ${appBaseUrl}/console\n\n`,
     );
   } catch {
     // Only a hint: the services report their own trouble with the database.
@@ -182,6 +184,7 @@ process.stdout.write(
   `Started ${services.map((s) => s.name).join(', ')} against ${db.host}:${db.port} and ${nats.host}:${nats.port}.\n` +
     `  API and OpenAPI docs: ${appBaseUrl}/docs (accept links open ${appBaseUrl}/invite#token=…)\n` +
     services.map((s) => `  ${s.name}: health, readiness and metrics at http://localhost:${s.port}/healthz /readyz /metrics\n`).join('') +
+    (devMailbox ? `  Nothing is sent (no SMTP_URL, no TWILIO_*): emails and SMS are kept in the development mailbox, ${appBaseUrl}/dev/mailbox\n` : '') +
     `Press Ctrl-C to stop. The console's address follows once all three are ready.\n`,
 );
 

@@ -16,3 +16,4 @@ export * from './client.ts';
 export * from './streams.ts';
 export * from './schemas/http.ts';
 export * from './schemas/console.ts';
+export * from './schemas/dev-mailbox.ts';

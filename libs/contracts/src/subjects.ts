@@ -65,6 +65,8 @@ export interface NatsNames {
    * `notificationEvents`, so a re-read they make on it already shows the result.
    */
   deliveryRecorded: string;
+  /** KV bucket of the development mailbox (see `DevMailboxEntry`); development only. */
+  devMailbox: string;
   /** Durable consumer of the notifier on the invite stream. */
   notifierConsumer: string;
   /** Durable consumer of the invites service on the notification stream. */
@@ -91,6 +93,7 @@ export function natsNames(prefix = ''): NatsNames {
     notificationEvent: (type) => subject(`notifications.events.${type}`),
     notificationEvents: subject('notifications.events.>'),
     deliveryRecorded: subject('invites.live.delivery'),
+    devMailbox: stream('dev_mailbox'),
     notifierConsumer: 'notifier',
     deliveryConsumer: 'invites-delivery',
   };

@@ -1,7 +1,9 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { createAddressProofs, createTokenCipher, ensureStreams, natsNames, serviceConnectionOptions, type Channel as ChannelName } from '@invite/contracts';
+import { createAddressProofs, createTokenCipher, ensureStreams, natsNames, serviceConnectionOptions, type Channel as ChannelName, type NatsNames } from '@invite/contracts';
+import { Kvm, type KV } from '@nats-io/kv';
 import { createDisabledChannel, type Channel } from './channels/channel.ts';
+import { createDevMailboxChannel } from './channels/dev-mailbox.channel.ts';
 import type { NotifierConfig } from './config.ts';
 import { ensureNotifierConsumer, startInviteIssuedConsumer, type InviteIssuedConsumer } from './consumers/invite-issued.consumer.ts';
 import { createDeadLetterStore } from './dead-letters.ts';
@@ -21,7 +23,9 @@ import { createTemplateRenderer, type OrgTemplateSource } from '@invite/template
  * channel is configured: twilio alone, with axios and its generated API tree, is
  * about 10 MB of heap that a notifier without SMS would carry for nothing.
  */
-export async function createChannels(config: NotifierConfig, logger: Logger): Promise<Record<ChannelName, Channel>> {
+export async function createChannels(config: NotifierConfig, logger: Logger, mailbox?: () => Promise<KV>): Promise<Record<ChannelName, Channel>> {
+  // In development, what would go nowhere is kept in the development mailbox instead.
+  const devMailbox = config.NODE_ENV === 'development' && mailbox ? mailbox : undefined;
   let email: Channel;
   if (config.SMTP_URL) {
     const { createEmailChannel } = await import('./channels/email.channel.ts');
@@ -30,6 +34,9 @@ export async function createChannels(config: NotifierConfig, logger: Logger): Pr
     const { createFileOutboxChannel } = await import('./channels/email.channel.ts');
     email = createFileOutboxChannel({ dir: config.NOTIFIER_DEV_OUTBOX_DIR, from: config.SMTP_FROM });
     logger.warn({ dir: config.NOTIFIER_DEV_OUTBOX_DIR }, 'SMTP_URL is not set: emails are written to the development outbox folder');
+  } else if (devMailbox) {
+    email = createDevMailboxChannel('email', { mailbox: devMailbox, from: config.SMTP_FROM, fromName: config.SMTP_FROM_NAME });
+    logger.warn(`SMTP_URL is not set: emails are kept in the development mailbox, at ${config.APP_BASE_URL}/dev/mailbox`);
   } else {
     email = createDisabledChannel('email', 'email is not configured (SMTP_URL is not set)');
     logger.warn('SMTP_URL is not set: email deliveries are recorded as skipped');
@@ -44,11 +51,19 @@ export async function createChannels(config: NotifierConfig, logger: Logger): Pr
       apiBaseUrl: config.TWILIO_API_BASE_URL,
       timeoutMs: config.NOTIFIER_SEND_TIMEOUT_MS,
     });
+  } else if (devMailbox) {
+    sms = createDevMailboxChannel('sms', { mailbox: devMailbox, from: config.SMTP_FROM, fromName: config.SMTP_FROM_NAME });
+    logger.warn(`TWILIO_* is not set: SMS are kept in the development mailbox, at ${config.APP_BASE_URL}/dev/mailbox`);
   } else {
     sms = createDisabledChannel('sms', 'SMS is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM are not set)');
     logger.warn('TWILIO_* is not set: SMS deliveries are recorded as skipped');
   }
   return { email, sms };
+}
+
+/** The development mailbox's bucket: a week of messages, one entry per delivery. */
+function openDevMailbox(nc: NatsConnection, names: NatsNames, replicas: number): Promise<KV> {
+  return new Kvm(nc).create(names.devMailbox, { history: 1, ttl: 7 * 24 * 3_600_000, replicas, description: 'Development mailbox: messages kept instead of sent' });
 }
 
 export interface NotifierApp {
@@ -73,8 +88,12 @@ export interface NotifierOptions {
 export async function startNotifier(config: NotifierConfig, logger: Logger, options: NotifierOptions = {}): Promise<NotifierApp> {
   const names = natsNames(config.NATS_PREFIX);
   const metrics = createMetrics();
-  const channels = await createChannels(config, logger);
   const nc = await connect(serviceConnectionOptions(config.NATS_URL, 'notifier'));
+  let mailbox: Promise<KV> | undefined;
+  const channels = await createChannels(config, logger, () => (mailbox ??= openDevMailbox(nc, names, config.STREAM_REPLICAS))).catch(async (error: unknown) => {
+    await nc.close();
+    throw error;
+  });
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, names, config.STREAM_REPLICAS);
