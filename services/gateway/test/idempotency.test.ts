@@ -2,7 +2,7 @@ import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkInviteReply, InviteWithLink, TokenPair } from '@invite/contracts';
 import { addMember, email, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
-import { createKvIdempotencyStore } from '../src/limits/idempotency.ts';
+import { createKvIdempotencyStore, requestKeyOf } from '../src/limits/idempotency.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 import { bearer, expectProblem, json, type Response } from './support.ts';
 
@@ -167,6 +167,18 @@ describe('a request whose gateway died', () => {
     // The dead request's late completion, had it come, would not overwrite the new holder's answer.
     if (orphan.kind === 'new') await orphan.complete({ status: 500, body: {} });
     expect((await create(admin.session.accessToken, key, body)).body).toBe(retried.body);
+  });
+
+  it('whose invite was created before it died: the retry gets that invite, not 409 INVITE_ALREADY_PENDING', async () => {
+    const admin = await newAdmin();
+    const key = newKey('created-then-died');
+    const body = { email: email('created-then-died'), role: 'member' as const };
+    const scope = `${admin.session.user.id}:create:${org.orgId}`;
+    // The service committed the invite; the gateway died before storing the answer (its claim long expired).
+    const created = await g.invites.client.call('invite.create', { orgId: org.orgId, invite: body, requestKey: requestKeyOf(scope, key) }, { accessToken: admin.session.accessToken });
+    const retried = await create(admin.session.accessToken, key, body);
+    expect(retried.statusCode, retried.body).toBe(201);
+    expect(json<InviteWithLink>(retried)).toEqual(created);
   });
 });
 

@@ -73,6 +73,15 @@ function unseal(secret: Buffer, id: string, sealed: string): StoredResponse {
   return JSON.parse(plain.toString('utf8')) as StoredResponse;
 }
 
+/**
+ * What the invites service is told of a key (`requestKey`), so that a create that ran
+ * before (its answer lost with a dead gateway, or at a deadline) answers with the invite
+ * it made: a hash of scope and key, 43 characters, from which neither can be read back.
+ */
+export function requestKeyOf(scope: string, key: string): string {
+  return createHash('sha256').update(`invite-platform request key\n${scope}\n${key}`).digest('base64url');
+}
+
 /** The store could not be reached (NATS down, reconnecting, or the bucket without quorum): retry shortly. */
 function storeUnavailable(error: unknown): DomainError {
   if (error instanceof DomainError) return error;

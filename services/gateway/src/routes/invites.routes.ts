@@ -39,9 +39,9 @@ export const inviteRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     async (request, reply) => {
       const { token, claims } = requireUser(deps, request);
       const { orgId } = request.params;
-      const result = await idempotent(deps, request, reply, adminScope(deps, request, token, `${claims.sub}:create:${orgId}`, orgId), async () => ({
+      const result = await idempotent(deps, request, reply, adminScope(deps, request, token, `${claims.sub}:create:${orgId}`, orgId), async (requestKey) => ({
         status: 201,
-        body: await deps.client.call('invite.create', { orgId, invite: request.body }, callOptions(deps, request, token)),
+        body: await deps.client.call('invite.create', { orgId, invite: request.body, ...(requestKey ? { requestKey } : {}) }, callOptions(deps, request, token)),
       }));
       return sendResult(reply, result);
     },

@@ -15,7 +15,7 @@ import type { GatewayConfig } from '../config.ts';
 import type { HttpMetrics } from '../http/metrics.ts';
 import { toProblem } from '../http/problem.ts';
 import { traceparentFor } from '../http/trace.ts';
-import type { IdempotencyStore } from '../limits/idempotency.ts';
+import { requestKeyOf, type IdempotencyStore } from '../limits/idempotency.ts';
 import { clientKey, type RateLimiter } from '../limits/rate-limiter.ts';
 
 /** What the routes need; built once by the server and passed in. */
@@ -109,14 +109,16 @@ const claimMarginMs = 2000;
 /**
  * Runs `work` once per `Idempotency-Key` (per caller and route) for 24 hours: a retry
  * with the same key and body gets the first answer again, marked `Idempotent-Replayed`.
- * Without the header, `work` just runs.
+ * Without the header, `work` just runs. `work` gets a hash of the key to hand to the
+ * service, which keeps its own record: a retry whose first answer never reached this
+ * store (a gateway killed after the service committed, a deadline) still gets it.
  */
 export async function idempotent(
   deps: GatewayDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   { scope, authorise, deadlineMs }: IdempotencyScope,
-  work: () => Promise<{ status: number; body: unknown }>,
+  work: (requestKey?: string) => Promise<{ status: number; body: unknown }>,
 ): Promise<{ status: number; body: unknown }> {
   const header = request.headers['idempotency-key'];
   if (header === undefined) return work();
@@ -136,7 +138,7 @@ export async function idempotent(
   if (claim.kind === 'in-progress') throw new DomainError('IDEMPOTENCY_IN_PROGRESS', { retryAfter: 1 });
   if (claim.kind === 'mismatch') throw new DomainError('IDEMPOTENCY_KEY_REUSED');
   try {
-    const response = await work();
+    const response = await work(requestKeyOf(scope, key));
     await claim.complete(response);
     return response;
   } catch (error) {

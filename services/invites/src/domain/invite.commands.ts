@@ -217,8 +217,11 @@ async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: New
     try {
       created = await insertInvites(ctx, orgId, [draft]);
     } catch (error) {
-      // A concurrent create with the same key (another address: the lookup refuses it) won the race.
-      if ((error as { constraint?: unknown }).constraint === requestKeyIndex) throw (await earlier()) ? new DomainError('IDEMPOTENCY_IN_PROGRESS', { retryAfter: 1 }) : error;
+      // A concurrent create with the same key won the race: its invite is the answer (or, for another address, a reused key).
+      if ((error as { constraint?: unknown }).constraint === requestKeyIndex) {
+        const winner = await earlier();
+        if (winner) return winner;
+      }
       const refusal = refusalOf(error);
       throw refusal ? await refusalError(ctx, orgId, refusal, email, channels.includes('sms') ? row.phone : null) : error;
     }
