@@ -19,13 +19,25 @@ export interface InvitesClient {
 }
 
 /**
- * Options of a service process's NATS connection: it reconnects for as long as the
- * process lives, and nats.js keeps no async stack traces (it would build an Error on
- * every request, publish and KV call to keep the caller's stack: a few per cent of a
- * service's CPU under load, for stacks that only a debugging session reads).
+ * NATS_URL as nats.js takes it: one server, or a cluster's servers comma-separated. nats.js
+ * reads a string as a single URL, so `nats://a:4222,nats://b:4222` failed to connect
+ * ("connection refused") instead of trying each server of the cluster.
+ */
+export function natsServers(servers: string): string[] {
+  return servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Options of a service process's NATS connection: every server of NATS_URL, reconnects
+ * for as long as the process lives, and nats.js keeps no async stack traces (it would
+ * build an Error on every request, publish and KV call to keep the caller's stack: a few
+ * per cent of a service's CPU under load, for stacks that only a debugging session reads).
  */
 export function serviceConnectionOptions(servers: string, name: string): NodeConnectionOptions {
-  return { servers, name, maxReconnectAttempts: -1, noAsyncTraces: true };
+  return { servers: natsServers(servers), name, maxReconnectAttempts: -1, noAsyncTraces: true };
 }
 
 /** Header names of NATS micro-service errors. */

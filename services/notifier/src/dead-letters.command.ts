@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { DomainError, natsNames } from '@invite/contracts';
+import { DomainError, natsNames, natsServers } from '@invite/contracts';
 import { loadNotifierConfig } from './config.ts';
 import { createDeadLetterStore, replayDeadLetters, summarize } from './dead-letters.ts';
 import { createDeliveryLedger } from './idempotency/delivery-ledger.ts';
@@ -25,7 +25,7 @@ export async function deadLettersCommand(args: string[], env: NodeJS.ProcessEnv 
     throw new DomainError('VALIDATION_FAILED', { detail: 'dead-letters replay needs either --id ID or --all' });
   }
   const config = loadNotifierConfig(env);
-  const nc = await connect({ servers: config.NATS_URL, name: 'notifier-admin' });
+  const nc = await connect({ servers: natsServers(config.NATS_URL), name: 'notifier-admin' });
   try {
     const stores = await openStores(nc, config.NATS_PREFIX, { bindOnly: true }).catch(() => null);
     // No buckets: the notifier never ran against this NATS and prefix, so nothing is dead.
