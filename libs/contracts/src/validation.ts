@@ -18,6 +18,7 @@ function validatorOf<T extends TSchema>(schema: T): Validator<T> {
 /** Field errors of `value` against `schema`, one per path, worded for a person. */
 export function fieldErrors(schema: TSchema, value: unknown, basePath = ''): FieldError[] {
   const byPath = new Map<string, FieldError>();
+  const keywords = new Map<string, string>();
   for (const error of validatorOf(schema).Errors(value)) {
     const params = (error.params ?? {}) as Record<string, unknown>;
     let path = error.instancePath;
@@ -37,12 +38,85 @@ export function fieldErrors(schema: TSchema, value: unknown, basePath = ''): Fie
       message = `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
     } else if (error.keyword === 'additionalProperties') {
       message = 'has fields that are not known';
+    } else {
+      message = inWords(error.keyword, params) ?? message;
     }
     path = `${basePath}${path}` || '/';
-    // The first error at a path is the most specific one; anyOf summaries come last.
-    if (!byPath.has(path)) byPath.set(path, { path, message });
+    // The first error at a path is the most specific one (anyOf summaries come last),
+    // except that what a value must be says more than how short it is: "must be an
+    // email address" rather than "must be at least 3 characters long".
+    const first = keywords.get(path);
+    if (!byPath.has(path) || (first === 'minLength' && (error.keyword === 'format' || error.keyword === 'pattern'))) {
+      byPath.set(path, { path, message });
+      keywords.set(path, error.keyword);
+    }
   }
   return [...byPath.values()];
+}
+
+/** What a pattern asks for, in words, for the patterns of the contracts' schemas. */
+const patternWords: Record<string, string> = {
+  '^\\+[1-9][0-9]{6,14}$': 'must be a phone number in international form: + and 7 to 15 digits, e.g. +447700900123',
+  '^[a-z]{2}(-[A-Z]{2})?$': 'must be a language code such as en or pt-BR',
+  '^#[0-9a-fA-F]{6}$': 'must be a colour written #rrggbb, e.g. #2456d6',
+  '^\\d{4}-\\d{2}-\\d{2}$': 'must be a day written YYYY-MM-DD, e.g. 2026-12-06',
+  '^[A-Za-z0-9_-]{43}$': 'must be the 43-character code from the link, copied whole',
+  '^[A-Za-z0-9._-]+$': 'may hold only letters, digits, dots, dashes and underscores',
+  '^[0-9]{6}$': 'must be the six digits from the email',
+  '^[A-Za-z0-9_-]+$': 'must be a cursor from a previous page, unchanged',
+};
+
+const formatWords: Record<string, string> = {
+  email: 'must be an email address, like name@example.com',
+  'date-time': 'must be a date and time, like 2026-12-06T09:30:00Z',
+  date: 'must be a day written YYYY-MM-DD',
+  uuid: 'must be an id as this API gives them (a UUID)',
+  uri: 'must be a web address, like https://example.com/logo.png',
+};
+
+const typeWords: Record<string, string> = {
+  string: 'must be text',
+  integer: 'must be a whole number',
+  number: 'must be a number',
+  boolean: 'must be true or false',
+  array: 'must be a list',
+  object: 'must be an object with named fields',
+  null: 'must be null',
+};
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** A schema keyword's failure as the end of a sentence about the field ("Email must be …"). */
+function inWords(keyword: string, params: Record<string, unknown>): string | undefined {
+  const limit = typeof params.limit === 'number' ? params.limit : undefined;
+  switch (keyword) {
+    case 'minLength':
+      return limit === 1 ? 'must not be empty' : limit === undefined ? undefined : `must be at least ${plural(limit, 'character', 'characters')} long`;
+    case 'maxLength':
+      return limit === undefined ? undefined : `must be at most ${plural(limit, 'character', 'characters')} long`;
+    case 'minimum':
+      return limit === undefined ? undefined : `must be ${limit} or more`;
+    case 'maximum':
+      return limit === undefined ? undefined : `must be ${limit} or less`;
+    case 'exclusiveMinimum':
+      return limit === undefined ? undefined : `must be more than ${limit}`;
+    case 'exclusiveMaximum':
+      return limit === undefined ? undefined : `must be less than ${limit}`;
+    case 'minItems':
+      return limit === 1 ? 'must not be empty' : limit === undefined ? undefined : `must have at least ${plural(limit, 'item', 'items')}`;
+    case 'maxItems':
+      return limit === undefined ? undefined : `must have at most ${plural(limit, 'item', 'items')}`;
+    case 'uniqueItems':
+      return 'must not list the same value twice';
+    case 'format':
+      return formatWords[String(params.format)] ?? `must be a valid ${String(params.format)}`;
+    case 'pattern':
+      return patternWords[String(params.pattern)] ?? 'is not in the form this field takes';
+    case 'type':
+      return typeWords[String(params.type)];
+    default:
+      return undefined;
+  }
 }
 
 /**

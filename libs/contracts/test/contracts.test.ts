@@ -30,7 +30,7 @@ describe('request validation', () => {
     expect(error).toBeInstanceOf(DomainError);
     expect(error.code).toBe('VALIDATION_FAILED');
     const paths = Object.fromEntries(error.errors!.map((e) => [e.path, e.message]));
-    expect(paths['/orgId']).toMatch(/uuid/);
+    expect(paths['/orgId']).toMatch(/uuid/i);
     expect(paths['/invite/email']).toMatch(/email/);
     expect(paths['/invite/role']).toBe('must be one of: owner, admin, member');
     expect(paths['/invite/extra']).toBe('is not a known field');

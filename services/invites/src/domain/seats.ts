@@ -50,9 +50,11 @@ export function seatsAvailable(state: SeatState): number {
   return Math.max(0, state.seatLimit - state.members - state.pendingInvites);
 }
 
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 export function seatLimitReached(state: SeatState): DomainError {
   return new DomainError('SEAT_LIMIT_REACHED', {
-    detail: `All ${state.seatLimit} seats are taken (${state.members} members, ${state.pendingInvites} pending invites); withdraw an invite or raise the plan's seat limit`,
+    detail: `${state.seatLimit === 1 ? 'The only seat is' : `All ${state.seatLimit} seats are`} taken (${count(state.members, 'member', 'members')}, ${count(state.pendingInvites, 'pending invite', 'pending invites')}); withdraw an invite or raise the seat limit`,
   });
 }
 
