@@ -151,7 +151,11 @@ describe('the console', () => {
   it('creates a link-only invite with "Copy link only": the link shows, nothing is sent, the card and the list say so', async () => {
     const page = await stack.signIn();
     const who = email('linkonly');
+    // A field's sentence names the field, not its label's "(optional)".
     await page.locator('#invite-email').fill(who);
+    await page.locator('#channel-sms').check();
+    await page.getByRole('button', { name: 'Send invite' }).click();
+    await expect.poll(() => page.locator('#invite-phone-error').textContent()).toBe('Phone is needed to send by SMS.');
     await page.getByLabel('Copy link only').check();
     expect(await page.locator('#channel-email').isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Create link' }).click();

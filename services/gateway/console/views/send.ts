@@ -60,7 +60,8 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       const name = path.split('/').filter(Boolean)[0] ?? '';
       const field = fields[name];
       if (!field) continue;
-      const label = document.querySelector(`label[for="${field.id}"]`)?.textContent ?? name;
+      // "Phone (optional)" names the field; the sentence is about "Phone".
+      const label = (document.querySelector(`label[for="${field.id}"]`)?.textContent ?? name).replace(/\s*\(optional\)$/, '');
       fieldError(field, `${label} ${text}.`);
       first ??= field;
     }
