@@ -78,3 +78,56 @@ describe('npm run admin -- create-org', () => {
     expect((await db.query<{ n: number }>('select count(*)::int as n from orgs')).rows[0]!.n).toBe(before);
   });
 });
+
+describe('npm run admin -- set-seats', () => {
+  async function org(seats: number): Promise<string> {
+    const created = await run('services/invites/src/admin.ts', ['create-org', '--name', 'Seated Org', '--seats', String(seats), '--owner-email', `s.${Date.now()}@admin.test`], env);
+    expect(created.code, created.stderr).toBe(0);
+    return (JSON.parse(created.stdout) as { orgId: string }).orgId;
+  }
+
+  it('changes the seat limit as the operator, audited, and prints the organisation (JSON when piped, a sentence at a terminal)', async () => {
+    const orgId = await org(5);
+    const piped = await run('scripts/admin.ts', ['set-seats', '--org', orgId, '--seats', '12'], env);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout)).toEqual({ orgId, name: 'Seated Org', plan: 'free', seatLimit: 12, members: 0, pendingInvites: 1, available: 11 });
+    const { rows } = await db.query<{ seat_limit: number; actor: string; data: unknown }>(
+      `select o.seat_limit, a.actor, a.data from orgs o join audit_log a on a.org_id = o.id and a.action = 'org.seats_changed' where o.id = $1`,
+      [orgId],
+    );
+    expect(rows).toEqual([{ seat_limit: 12, actor: 'operator', data: { from: 5, to: 12 } }]);
+
+    const tty = await atTerminal(`${process.execPath} services/invites/src/admin.ts set-seats --org ${orgId} --seats 3`, []);
+    expect(tty.code, tty.output).toBe(0);
+    expect(tty.output).toContain('"Seated Org" has 3 seats: 0 members, 1 pending invite, 2 available.');
+  });
+
+  it('refuses a limit below the seats in use with the numbers, and bad flags by name, changing nothing', async () => {
+    const orgId = await org(4);
+    // Two more pending invites beside the owner's: three seats in use.
+    for (const who of ['second', 'third']) {
+      await db.query(
+        `insert into invites select (jsonb_populate_record(null::invites, to_jsonb(i) || jsonb_build_object('id', gen_random_uuid(), 'email', $2::text, 'token_hash', md5(random()::text)))).*
+           from invites i where i.org_id = $1 and i.email like 's.%'`,
+        [orgId, `${who}.${Date.now()}@admin.test`],
+      );
+    }
+    const below = await run('services/invites/src/admin.ts', ['set-seats', '--org', orgId, '--seats', '2'], env);
+    expect(below.code).toBe(65);
+    expect(below.stderr).toContain(
+      'Seated Org has 3 seats in use (0 members and 3 pending invites), so its seat limit cannot go below 3; asked for 2. Withdraw invites or remove members first.',
+    );
+    const zero = await run('services/invites/src/admin.ts', ['set-seats', '--org', orgId, '--seats', '0'], env);
+    expect(zero.stderr).toContain('--seats is not valid: a whole number of seats from 1 to 1000000');
+    const refused = await run('services/invites/src/admin.ts', ['set-seats', '--org', 'acme', '--seats', '2'], env);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toContain("--org is not valid: the organisation's id, as create-org printed it.");
+    const missing = await run('services/invites/src/admin.ts', ['set-seats', '--org', orgId], env);
+    expect(missing.stderr).toContain('--seats is required');
+    const unknown = await run('services/invites/src/admin.ts', ['set-seats', '--org', '0190d5a2-7c1e-7000-8000-000000000001', '--seats', '2'], env);
+    expect(unknown.code).toBe(65);
+    expect(unknown.stderr).toContain('No such organisation');
+    const { rows } = await db.query<{ seat_limit: number }>(`select seat_limit from orgs where id = $1`, [orgId]);
+    expect(rows).toEqual([{ seat_limit: 4 }]);
+  });
+});

@@ -32,6 +32,12 @@ export const errorCatalogue = {
   SEAT_LIMIT_REACHED: { status: 409, title: 'The organisation has no seat left' },
   DUPLICATE_ROW: { status: 409, title: 'The same email appears more than once in this upload' },
   INVITE_NOT_PENDING: { status: 409, title: 'The invite is no longer pending' },
+  LAST_OWNER: { status: 409, title: 'An organisation needs at least one owner' },
+  ALREADY_OWNER: { status: 409, title: 'This person is already an owner of the organisation' },
+  SEAT_LIMIT_BELOW_USAGE: {
+    status: 409,
+    title: 'The seat limit cannot go below the seats in use (members plus pending invites)',
+  },
   ACCOUNT_EXISTS: {
     status: 409,
     title: 'An account with this email already exists; sign in to accept the invite',

@@ -8,6 +8,7 @@ export * from './schemas/invites.ts';
 export * from './schemas/orgs.ts';
 export * from './schemas/auth.ts';
 export * from './schemas/events.ts';
+export * from './schemas/org-events.ts';
 export * from './security/access-token.ts';
 export * from './security/token-cipher.ts';
 export * from './security/address-proof.ts';

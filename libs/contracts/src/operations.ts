@@ -20,7 +20,22 @@ import {
   LookupInviteRequest,
   TokenRequest,
 } from './schemas/invites.ts';
-import { AuditPage, CreateOrgReply, CreateOrgRequest, MemberPage, OrgPageRequest, OrgRef, UsageView } from './schemas/orgs.ts';
+import {
+  AuditPage,
+  CreateOrgReply,
+  CreateOrgRequest,
+  InviteTimeline,
+  MemberPage,
+  MemberRef,
+  MemberView,
+  OrgPageRequest,
+  OrgRef,
+  OrgView,
+  OwnershipTransferred,
+  UpdateMemberRequest,
+  UpdateOrgRequest,
+  UsageView,
+} from './schemas/orgs.ts';
 import { AnalyticsRequest, AnalyticsView, OrgSettings, UpdateOrgSettingsRequest } from './schemas/console.ts';
 import type { OperationName } from './subjects.ts';
 
@@ -54,12 +69,17 @@ export const operations = {
   'org.analytics': op(AnalyticsRequest, AnalyticsView, 'user'),
   'org.settings.get': op(OrgRef, OrgSettings, 'user'),
   'org.settings.update': op(UpdateOrgSettingsRequest, OrgSettings, 'user'),
+  'org.update': op(UpdateOrgRequest, OrgView, 'user'),
+  'org.member.update': op(UpdateMemberRequest, MemberView, 'user'),
+  'org.member.remove': op(MemberRef, Empty, 'user'),
+  'org.transfer-ownership': op(MemberRef, OwnershipTransferred, 'user'),
   'invite.create': op(CreateInviteRequest, InviteWithLink, 'user'),
   'invite.bulk': op(BulkInviteRequest, BulkInviteReply, 'user'),
   'invite.list': op(ListInvitesRequest, InvitePage, 'user'),
   'invite.get': op(InviteRef, InviteView, 'user'),
   'invite.resend': op(InviteRef, InviteWithLink, 'user'),
   'invite.withdraw': op(InviteRef, InviteView, 'user'),
+  'invite.timeline': op(InviteRef, InviteTimeline, 'user'),
   'invite.lookup': op(LookupInviteRequest, InviteLookup, 'anyone'),
   'invite.accept': op(AcceptInviteRequest, AcceptInviteReply, 'optional-user'),
   'invite.decline': op(TokenRequest, DeclineInviteReply, 'anyone'),

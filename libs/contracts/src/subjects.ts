@@ -12,12 +12,17 @@ export const operationNames = [
   'org.analytics',
   'org.settings.get',
   'org.settings.update',
+  'org.update',
+  'org.member.update',
+  'org.member.remove',
+  'org.transfer-ownership',
   'invite.create',
   'invite.bulk',
   'invite.list',
   'invite.get',
   'invite.resend',
   'invite.withdraw',
+  'invite.timeline',
   'invite.lookup',
   'invite.accept',
   'invite.decline',
@@ -39,6 +44,10 @@ export type InviteEventType = (typeof inviteEventTypes)[number];
 export const accountEmailTypes = ['address-code'] as const;
 export type AccountEmailType = (typeof accountEmailTypes)[number];
 
+/** Events about an organisation's people and seats (see `OrgEvent`), on the invite stream: `invites.events.<type>`. */
+export const orgEventTypes = ['member-role-changed', 'member-removed', 'ownership-transferred', 'seats-changed'] as const;
+export type OrgEventType = (typeof orgEventTypes)[number];
+
 export const notificationEventTypes = ['sent', 'failed', 'dead', 'skipped'] as const;
 export type NotificationEventType = (typeof notificationEventTypes)[number];
 
@@ -55,6 +64,8 @@ export interface NatsNames {
   inviteEvents: string;
   /** Subject of one kind of account email (`invites.events.<type>`). */
   accountEmail(type: AccountEmailType): string;
+  /** Subject of one organisation event type (`invites.events.<type>`). */
+  orgEvent(type: OrgEventType): string;
   /** Stream of delivery results. */
   notificationStream: string;
   notificationEvent(type: NotificationEventType): string;
@@ -89,6 +100,7 @@ export function natsNames(prefix = ''): NatsNames {
     inviteEvent: (type) => subject(`invites.events.${type}`),
     inviteEvents: subject('invites.events.>'),
     accountEmail: (type) => subject(`invites.events.${type}`),
+    orgEvent: (type) => subject(`invites.events.${type}`),
     notificationStream: stream('NOTIFICATIONS'),
     notificationEvent: (type) => subject(`notifications.events.${type}`),
     notificationEvents: subject('notifications.events.>'),

@@ -1,11 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CreateOrgRequest, DomainError, fieldErrors, isDomainError } from '@invite/contracts';
+import type { TSchema } from 'typebox';
+import { CreateOrgRequest, DomainError, fieldErrors, isDomainError, UpdateOrgRequest } from '@invite/contracts';
 import { createDomain } from './app.ts';
 import { loadInvitesConfig } from './config.ts';
 import { migrate } from './db/orm.ts';
-import { createOrg } from './domain/org.commands.ts';
+import type { Context } from './domain/context.ts';
+import { createOrg, updateOrg } from './domain/org.commands.ts';
 
 /**
  * Operator commands, run in-process against the database (the invites service need
@@ -16,7 +18,8 @@ import { createOrg } from './domain/org.commands.ts';
  */
 const usage = `Usage:
   npm run admin -- create-org --name NAME --seats N --owner-email EMAIL [--plan PLAN] [--json]
-  (at a terminal, the flags left out are asked for)`;
+  (at a terminal, the flags left out are asked for)
+  npm run admin -- set-seats --org ORG_ID --seats N [--json]`;
 
 /** Whether the notifier of this environment keeps emails in the development mailbox (its rule, read from the same variables). */
 function developmentMailbox(): boolean {
@@ -29,12 +32,13 @@ const flagRules: Record<string, { flag: string; rule: string }> = {
   seatLimit: { flag: '--seats', rule: 'a whole number of seats from 1 to 1000000 (members plus pending invites)' },
   ownerEmail: { flag: '--owner-email', rule: "the first owner's email address, e.g. owner@acme.example" },
   plan: { flag: '--plan', rule: 'a plan name of 1 to 40 characters' },
+  orgId: { flag: '--org', rule: "the organisation's id, as create-org printed it" },
 };
 
 /** Refuses a bad command with one sentence per flag, naming the flag as typed. */
-function checkFlags(input: Record<string, unknown>): CreateOrgRequest {
-  const errors = fieldErrors(CreateOrgRequest, input);
-  if (errors.length === 0) return input as CreateOrgRequest;
+function checkFlags<T>(schema: TSchema, input: Record<string, unknown>): T {
+  const errors = fieldErrors(schema, input);
+  if (errors.length === 0) return input as T;
   const fields = [...new Set(errors.map((e) => e.path.split('/')[1] ?? ''))];
   const sentences = fields.map((field) => {
     const known = flagRules[field];
@@ -64,6 +68,7 @@ async function askForMissing(input: Record<string, unknown>): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'create-org') return createOrgCommand(rest);
+  if (command === 'set-seats') return setSeatsCommand(rest);
   process.stderr.write(`${command ? `Unknown command "${command}".\n` : ''}${usage}\n`);
   return 64;
 }
@@ -86,7 +91,7 @@ async function createOrgCommand(args: string[]): Promise<number> {
   if (values['owner-email'] !== undefined) input.ownerEmail = values['owner-email'];
   if (values.plan !== undefined) input.plan = values.plan;
   await askForMissing(input);
-  const request = checkFlags(input);
+  const request = checkFlags<CreateOrgRequest>(CreateOrgRequest, input);
   const config = loadInvitesConfig();
   const domain = await createDomain(config);
   try {
@@ -110,6 +115,44 @@ async function createOrgCommand(args: string[]): Promise<number> {
   } finally {
     await domain.orm.close();
   }
+}
+
+/** Runs `work` as the operator on a domain of its own, migrated first, and closes it. */
+async function asOperator<T>(work: (ctx: Context) => Promise<T>): Promise<T> {
+  const domain = await createDomain(loadInvitesConfig());
+  try {
+    await migrate(domain.orm);
+    return await work({ domain, em: domain.orm.em.fork() as EntityManager, actor: { kind: 'operator' }, traceparent: undefined });
+  } finally {
+    await domain.orm.close();
+  }
+}
+
+/**
+ * `set-seats`: an organisation's seat limit, as its owner would set it (audited as the
+ * operator, with its event), and never below the seats in use.
+ */
+async function setSeatsCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { org: { type: 'string' }, seats: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const input: Record<string, unknown> = {};
+  if (values.org !== undefined) input.orgId = values.org;
+  if (values.seats !== undefined) input.seatLimit = /^\d+$/.test(values.seats) ? Number(values.seats) : values.seats;
+  const request = checkFlags<UpdateOrgRequest>(UpdateOrgRequest, input);
+  const org = await asOperator((ctx) => updateOrg(ctx, request));
+  if (values.json || !process.stdout.isTTY) {
+    process.stdout.write(`${JSON.stringify(org)}\n`);
+  } else {
+    const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+    process.stdout.write(
+      `"${org.name}" has ${n(org.seatLimit, 'seat', 'seats')}: ${n(org.members, 'member', 'members')}, ` +
+        `${n(org.pendingInvites, 'pending invite', 'pending invites')}, ${org.available} available.\n`,
+    );
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

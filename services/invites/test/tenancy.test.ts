@@ -12,6 +12,8 @@ let a: OrgWithOwner;
 let b: OrgWithOwner;
 let adminA: TokenPair;
 let memberA: TokenPair;
+/** B's admin: the member the member-scoped operations aim at. */
+let adminB: TokenPair;
 let inviteA: string;
 let inviteB: string;
 
@@ -34,11 +36,16 @@ const orgScoped = {
   'invite.get': (orgId: string, inviteId: string) => ({ orgId, inviteId }),
   'invite.resend': (orgId: string, inviteId: string) => ({ orgId, inviteId }),
   'invite.withdraw': (orgId: string, inviteId: string) => ({ orgId, inviteId }),
+  'invite.timeline': (orgId: string, inviteId: string) => ({ orgId, inviteId }),
+  'org.update': (orgId: string) => ({ orgId, seatLimit: 3 }),
+  'org.member.update': (orgId: string) => ({ orgId, userId: adminB.user.id, role: 'member' }),
+  'org.member.remove': (orgId: string) => ({ orgId, userId: adminB.user.id }),
+  'org.transfer-ownership': (orgId: string) => ({ orgId, userId: adminB.user.id }),
   'auth.check': (orgId: string) => ({ orgId, minimumRole: 'admin' }),
 } satisfies Partial<Record<OperationName, (orgId: string, inviteId: string) => unknown>>;
 type OrgScoped = keyof typeof orgScoped;
 const orgScopedNames = Object.keys(orgScoped) as OrgScoped[];
-const inviteScopedNames = ['invite.get', 'invite.resend', 'invite.withdraw'] as const satisfies readonly OrgScoped[];
+const inviteScopedNames = ['invite.get', 'invite.resend', 'invite.withdraw', 'invite.timeline'] as const satisfies readonly OrgScoped[];
 
 /** A snapshot of everything of one org in the database. */
 async function snapshot(orgId: string) {
@@ -61,7 +68,7 @@ beforeAll(async () => {
   b = await orgWithOwner(t, 20, 'Org B');
   adminA = await addMember(t, a, 'admin');
   memberA = await addMember(t, a, 'member');
-  await addMember(t, b, 'admin');
+  adminB = await addMember(t, b, 'admin');
   await addMember(t, b, 'member');
   inviteA = (await t.client.call('invite.create', { orgId: a.orgId, invite: { email: email('pa'), role: 'member' } }, { accessToken: a.owner.accessToken })).invite.id;
   inviteB = (await t.client.call('invite.create', { orgId: b.orgId, invite: { email: email('pb'), role: 'member' } }, { accessToken: b.owner.accessToken })).invite.id;

@@ -103,6 +103,15 @@ function badRequests(): BadRequest[] {
     { what: 'an unknown setting', operation: 'org.settings.update', body: { orgId, settings: { fromAddress: 'ceo@example.test' } }, paths: ['/settings/fromAddress'] },
     { what: 'an unknown placeholder', operation: 'org.settings.update', body: { orgId, settings: { emailSubject: 'Hi {{firstName}}' } }, paths: ['/settings/emailSubject'] },
     { what: 'a null default locale', operation: 'org.settings.update', body: { orgId, settings: { defaultLocale: null } }, paths: ['/settings/defaultLocale'] },
+    // org.update, org.member.*, org.transfer-ownership (on the owner, whom they would change)
+    { what: 'a zero seat limit', operation: 'org.update', body: { orgId, seatLimit: 0 }, paths: ['/seatLimit'] },
+    { what: 'a fractional seat limit', operation: 'org.update', body: { orgId, seatLimit: 2.5 }, paths: ['/seatLimit'] },
+    { what: 'an unknown field', operation: 'org.update', body: { orgId, seatLimit: 5, name: 'Renamed' }, paths: ['/name'] },
+    { what: 'an unknown role', operation: 'org.member.update', body: { orgId, userId: org.owner.user.id, role: 'superadmin' }, paths: ['/role'] },
+    { what: 'a missing role', operation: 'org.member.update', body: { orgId, userId: org.owner.user.id }, paths: ['/role'] },
+    { what: 'a bad uuid', operation: 'org.member.remove', body: { orgId, userId: 'me' }, paths: ['/userId'] },
+    { what: 'an unknown field', operation: 'org.member.remove', body: { orgId, userId: org.owner.user.id, reason: 'left' }, paths: ['/reason'] },
+    { what: 'a missing userId', operation: 'org.transfer-ownership', body: { orgId }, paths: ['/userId'] },
     // invite.create
     { what: 'a number for the email', operation: 'invite.create', body: { orgId, invite: { email: 42, role: 'member' } }, paths: ['/invite/email'] },
     { what: 'an unknown invite field', operation: 'invite.create', body: { orgId, invite: { ...valid, status: 'accepted' } }, paths: ['/invite/status'] },
@@ -137,6 +146,7 @@ function badRequests(): BadRequest[] {
     { what: 'an empty search', operation: 'invite.list', body: { orgId, q: '' }, paths: ['/q'] },
     { what: 'a string limit', operation: 'invite.list', body: { orgId, limit: '10' }, paths: ['/limit'] },
     { what: 'a bad uuid', operation: 'invite.get', body: { orgId, inviteId: 'x' }, paths: ['/inviteId'] },
+    { what: 'a missing inviteId', operation: 'invite.timeline', body: { orgId }, paths: ['/inviteId'] },
     // invite.resend, invite.withdraw (on a pending invite they would change)
     { what: 'an unknown field', operation: 'invite.resend', body: { orgId, inviteId: pending.id, force: true }, paths: ['/force'] },
     { what: 'a missing inviteId', operation: 'invite.resend', body: { orgId }, paths: ['/inviteId'] },

@@ -29,6 +29,18 @@ export const InviteParams = Type.Object(
 );
 export type InviteParams = Static<typeof InviteParams>;
 
+/** `/v1/orgs/:orgId/members/:userId` */
+export const MemberParams = Type.Object(
+  {
+    /** Organisation id. */
+    orgId: Uuid,
+    /** The member's user id. */
+    userId: Uuid,
+  },
+  strict,
+);
+export type MemberParams = Static<typeof MemberParams>;
+
 /** Query of `GET /v1/orgs/:orgId/invites`. */
 export const InviteListQuery = Type.Object(
   {

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Cursor, Email, Limit, Page, Role, Timestamp, UserView, Uuid } from './common.ts';
-import { InviteWithLink } from './invites.ts';
+import { InviteView, InviteWithLink } from './invites.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -111,3 +111,107 @@ export type AuditEntryView = Static<typeof AuditEntryView>;
 
 export const AuditPage = Page(AuditEntryView);
 export type AuditPage = Static<typeof AuditPage>;
+
+/** An organisation and its seats. */
+export const OrgView = Type.Object(
+  {
+    /** Organisation id. */
+    orgId: Uuid,
+    /** Organisation name. */
+    name: Type.String(),
+    /** Plan name, informational. */
+    plan: Type.String(),
+    /** Seats of the plan. */
+    seatLimit: Type.Integer(),
+    /** Current members. */
+    members: Type.Integer(),
+    /** Pending, unexpired invites (each holds a seat). */
+    pendingInvites: Type.Integer(),
+    /** Seats left for new invites. */
+    available: Type.Integer(),
+  },
+  strict,
+);
+export type OrgView = Static<typeof OrgView>;
+
+/** `org.update` request (owners; operators through `npm run admin -- set-seats`). */
+export const UpdateOrgRequest = Type.Object(
+  {
+    /** Organisation. */
+    orgId: Uuid,
+    /** New seat limit; never below the members plus pending invites of the moment. */
+    seatLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  },
+  strict,
+);
+export type UpdateOrgRequest = Static<typeof UpdateOrgRequest>;
+
+/** Request naming one member of one organisation. */
+export const MemberRef = Type.Object(
+  {
+    /** Organisation. */
+    orgId: Uuid,
+    /** The member's user id. */
+    userId: Uuid,
+  },
+  strict,
+);
+export type MemberRef = Static<typeof MemberRef>;
+
+/** `org.member.update` request. */
+export const UpdateMemberRequest = Type.Object(
+  {
+    /** Organisation. */
+    orgId: Uuid,
+    /** The member's user id. */
+    userId: Uuid,
+    /** New role: admins grant at most admin and never change an owner's role. */
+    role: Role,
+  },
+  strict,
+);
+export type UpdateMemberRequest = Static<typeof UpdateMemberRequest>;
+
+/** `org.transfer-ownership` reply: both memberships after the change. */
+export const OwnershipTransferred = Type.Object(
+  {
+    /** The caller, now an admin. */
+    previousOwner: MemberView,
+    /** The member who became owner. */
+    newOwner: MemberView,
+  },
+  strict,
+);
+export type OwnershipTransferred = Static<typeof OwnershipTransferred>;
+
+/** One entry of an invite's timeline, from the audit log. */
+export const TimelineEntry = Type.Object(
+  {
+    /** Audit entry id. */
+    id: Uuid,
+    /** What happened, e.g. `invite.created`, `invite.resent`, `invite.accepted`. */
+    action: Type.String(),
+    /** Who acted: `user:<id>`, `invitee`, `operator` or `system:<name>`. */
+    actor: Type.String(),
+    /** The acting user's display name, when a user acted and still has an account. */
+    actorName: Type.Union([Type.String(), Type.Null()]),
+    /** Details of the action. */
+    data: Type.Record(Type.String(), Type.Unknown()),
+    /** When. */
+    at: Timestamp,
+  },
+  strict,
+);
+export type TimelineEntry = Static<typeof TimelineEntry>;
+
+/** `invite.timeline` reply: the invite with its delivery state per channel, and what happened to it, oldest first. */
+export const InviteTimeline = Type.Object(
+  {
+    /** The invite as it is now, with each channel's status, attempts and last error. */
+    invite: InviteView,
+    /** The invite's audit entries, oldest first (at most 200). */
+    entries: Type.Array(TimelineEntry),
+  },
+  strict,
+);
+export type InviteTimeline = Static<typeof InviteTimeline>;

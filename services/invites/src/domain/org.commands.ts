@@ -6,14 +6,18 @@ import {
   type CreateOrgRequest,
   type MemberPage,
   type OrgPageRequest,
+  type OrgView,
+  type Role,
+  type UpdateOrgRequest,
   type UsageView,
 } from '@invite/contracts';
 import { AuditEntry, Membership, Org, User } from '../db/entities.ts';
-import { requireRole } from './authorization.ts';
+import { assertRole, requireRole } from './authorization.ts';
 import { recordAudit } from './changes.ts';
 import { inTransaction, type Context } from './context.ts';
 import { decodeCursor, keyset, pageOf } from './cursor.ts';
 import { createOwnerInvite } from './invite.commands.ts';
+import { enqueueOrgEvent, orgEventBase } from './org.events.ts';
 import { countSeats, seatsAvailable } from './seats.ts';
 import { toUserView } from './auth.commands.ts';
 
@@ -73,4 +77,55 @@ export async function listAudit(ctx: Context, request: OrgPageRequest): Promise<
     (e) => ({ at: e.at, id: e.id }),
     (e) => ({ id: e.id, actor: e.actor, action: e.action, target: e.target, data: e.data, at: e.at.toISOString() }),
   );
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * `org.update` (owners; operators through the admin CLI): the seat limit. Never below the
+ * seats in use (members plus pending invites that have not expired), counted after the
+ * org row is locked: creates and accepts take that lock too, so none can slip in between
+ * the count and the new limit, and the ones that follow are checked against it.
+ * Setting the limit it has changes nothing and writes nothing.
+ */
+export async function updateOrg(ctx: Context, request: UpdateOrgRequest): Promise<OrgView> {
+  if (ctx.actor.kind !== 'operator') await requireRole(ctx, request.orgId, 'owner');
+  return inTransaction(ctx, async (tx) => {
+    const [org] = await tx.em.execute<{ name: string; plan: string; seat_limit: number }[]>(
+      `select name, plan, seat_limit from orgs where id = ? for no key update`,
+      [request.orgId],
+    );
+    if (!org) throw new DomainError('NOT_FOUND', { detail: 'No such organisation' });
+    if (tx.actor.kind === 'user') {
+      // Read again under the lock: an owner demoted meanwhile is refused.
+      const [row] = await tx.em.execute<{ role: Role }[]>(`select role from memberships where org_id = ? and user_id = ?`, [request.orgId, tx.actor.userId]);
+      assertRole(row?.role, 'owner');
+    }
+    // A statement after the lock: it sees every create and accept that committed before.
+    const seats = await countSeats(tx, request.orgId);
+    const inUse = seats.members + seats.pendingInvites;
+    if (request.seatLimit < inUse) {
+      throw new DomainError('SEAT_LIMIT_BELOW_USAGE', {
+        detail:
+          `${org.name} has ${plural(inUse, 'seat', 'seats')} in use (${plural(seats.members, 'member', 'members')} and ` +
+          `${plural(seats.pendingInvites, 'pending invite', 'pending invites')}), so its seat limit cannot go below ${inUse}; ` +
+          `asked for ${request.seatLimit}. Withdraw invites or remove members first.`,
+      });
+    }
+    if (request.seatLimit !== org.seat_limit) {
+      await tx.em.execute(`update orgs set seat_limit = ? where id = ?`, [request.seatLimit, request.orgId], 'run');
+      recordAudit(tx, request.orgId, 'org.seats_changed', `org:${request.orgId}`, { from: org.seat_limit, to: request.seatLimit });
+      enqueueOrgEvent(tx, { ...orgEventBase(tx, request.orgId), type: 'org.seats-changed', from: org.seat_limit, to: request.seatLimit });
+    }
+    const state = { ...seats, seatLimit: request.seatLimit };
+    return {
+      orgId: request.orgId,
+      name: org.name,
+      plan: org.plan,
+      seatLimit: request.seatLimit,
+      members: seats.members,
+      pendingInvites: seats.pendingInvites,
+      available: seatsAvailable(state),
+    };
+  });
 }

@@ -3,8 +3,9 @@ import type { Context } from '../domain/context.ts';
 import { inviteAnalytics } from '../domain/analytics.queries.ts';
 import { checkAccess, login, logout, me, refresh } from '../domain/auth.commands.ts';
 import { bulkCreateInvites, createInvite, resendInvite, withdrawInvite } from '../domain/invite.commands.ts';
-import { getInvite, listInvites } from '../domain/invite.queries.ts';
-import { createOrg, listAudit, listMembers, usage } from '../domain/org.commands.ts';
+import { getInvite, inviteTimeline, listInvites } from '../domain/invite.queries.ts';
+import { removeMember, transferOwnership, updateMemberRole } from '../domain/member.commands.ts';
+import { createOrg, listAudit, listMembers, updateOrg, usage } from '../domain/org.commands.ts';
 import { getOrgSettings, updateOrgSettings } from '../domain/settings.commands.ts';
 import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.commands.ts';
 import { confirmAddress, sendAddressCode } from '../domain/address.commands.ts';
@@ -20,12 +21,17 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'org.analytics': inviteAnalytics,
   'org.settings.get': (ctx, r) => getOrgSettings(ctx, r.orgId),
   'org.settings.update': updateOrgSettings,
+  'org.update': updateOrg,
+  'org.member.update': updateMemberRole,
+  'org.member.remove': removeMember,
+  'org.transfer-ownership': transferOwnership,
   'invite.create': (ctx, r) => createInvite(ctx, r.orgId, r.invite, r.requestKey),
   'invite.bulk': (ctx, r) => bulkCreateInvites(ctx, r.orgId, r.rows),
   'invite.list': listInvites,
   'invite.get': (ctx, r) => getInvite(ctx, r.orgId, r.inviteId),
   'invite.resend': (ctx, r) => resendInvite(ctx, r.orgId, r.inviteId),
   'invite.withdraw': (ctx, r) => withdrawInvite(ctx, r.orgId, r.inviteId),
+  'invite.timeline': (ctx, r) => inviteTimeline(ctx, r.orgId, r.inviteId),
   'invite.lookup': lookupInvite,
   'invite.accept': acceptInvite,
   'invite.decline': (ctx, r) => declineInvite(ctx, r.token),

@@ -14,6 +14,9 @@ const closedTypes = new Set(['invite.declined', 'invite.withdrawn', 'invite.expi
 /** Account emails travel on the same stream and consumer (a 2.9 server takes one filter subject). */
 const accountEmailTypes = new Set(['invite.address-code']);
 
+/** Organisation events (roles, removals, ownership, seats) share the stream; the notifier sends nothing for them. */
+const orgEventTypes = new Set(['member.role-changed', 'member.removed', 'org.ownership-transferred', 'org.seats-changed']);
+
 export interface ConsumerSettings {
   ackWaitMs: number;
   maxAttempts: number;
@@ -134,6 +137,11 @@ export async function startInviteIssuedConsumer(deps: ConsumerDeps) {
       } finally {
         clearInterval(heartbeat);
       }
+      return;
+    }
+    if (typeof type === 'string' && orgEventTypes.has(type)) {
+      // Members and seats changed: nothing to send.
+      msg.ack();
       return;
     }
     if (type !== 'invite.created' && type !== 'invite.resent') {
