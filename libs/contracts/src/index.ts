@@ -18,3 +18,4 @@ export * from './streams.ts';
 export * from './schemas/http.ts';
 export * from './schemas/console.ts';
 export * from './schemas/dev-mailbox.ts';
+export * from './schemas/service-status.ts';

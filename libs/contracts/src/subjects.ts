@@ -78,6 +78,8 @@ export interface NatsNames {
   deliveryRecorded: string;
   /** KV bucket of the development mailbox (see `DevMailboxEntry`); development only. */
   devMailbox: string;
+  /** KV bucket where services leave their status for the others (the notifier's channels: `ChannelsStatus`). */
+  serviceStatus: string;
   /** Durable consumer of the notifier on the invite stream. */
   notifierConsumer: string;
   /** Durable consumer of the invites service on the notification stream. */
@@ -106,6 +108,7 @@ export function natsNames(prefix = ''): NatsNames {
     notificationEvents: subject('notifications.events.>'),
     deliveryRecorded: subject('invites.live.delivery'),
     devMailbox: stream('dev_mailbox'),
+    serviceStatus: stream('service_status'),
     notifierConsumer: 'notifier',
     deliveryConsumer: 'invites-delivery',
   };

@@ -10,6 +10,7 @@ import { registerTracing } from './http/trace.ts';
 import { malformedQueryErrors, validatorCompiler } from './http/validation.ts';
 import { analyticsRoutes } from './routes/analytics.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
+import { channelRoutes } from './routes/channels.routes.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.routes.ts';
 import { consoleRoutes } from './routes/console.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
@@ -132,6 +133,7 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
   await app.register(tokenRoutes, { deps });
   await app.register(pageRoutes);
   await app.register(consoleRoutes, { minify: config.NODE_ENV === 'production' });
+  await app.register(channelRoutes, { deps });
   await app.register(opsRoutes, { deps });
   if (config.NODE_ENV === 'development') await app.register(devMailboxRoutes, { deps });
   return app;

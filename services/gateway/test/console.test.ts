@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../notifier/test/support/harness.ts';
 import { email } from '../../invites/test/harness.ts';
-import type { InvitePage, InviteView } from '@invite/contracts';
+import type { ChannelsStatus, InvitePage, InviteView, InviteWithLink } from '@invite/contracts';
 import { closePage, expectAccessible, go, shoot, startConsoleStack, type ConsoleStack } from './console-support.ts';
 
 /**
@@ -148,14 +148,39 @@ describe('the console', () => {
     await closePage(page);
   });
 
+  it('offers only the channels this deployment can send on, and says why a delivery was not sent', async () => {
+    // This stack's notifier has SMTP and no Twilio.
+    const channels = await stack.api<ChannelsStatus>('GET', '/v1/channels');
+    expect(channels.body).toMatchObject({ email: { available: true, provider: 'smtp', reason: null }, sms: { available: false, provider: 'none' } });
+    expect(channels.body.sms.reason).toContain('TWILIO_');
+    expect(channels.body.updatedAt).not.toBeNull();
+
+    const page = await stack.signIn();
+    await go(page, 'Send invite', 'Send an invite');
+    await expect.poll(() => page.locator('#channel-hint').textContent()).toMatch(/^SMS cannot be sent here: SMS is not configured/);
+    expect(await page.locator('#channel-sms').isDisabled()).toBe(true);
+    // Typing a phone number does not tick a channel that cannot send.
+    await page.locator('#invite-phone').fill('+447700900123');
+    expect(await page.locator('#channel-sms').isChecked()).toBe(false);
+
+    // An invite that asked for SMS over the API: its SMS is "Not sent", with the reason.
+    const created = await stack.api<InviteWithLink>('POST', `/v1/orgs/${stack.org.orgId}/invites`, { email: email('nosms'), phone: '+447700900124', role: 'member', channels: ['email', 'sms'] });
+    expect(created.status).toBe(201);
+    await go(page, 'Invites', 'Invites');
+    const sms = page.locator(`tr[data-invite-id="${created.body.invite.id}"] [data-label="SMS"]`);
+    await expect.poll(() => sms.textContent(), { timeout: 20_000 }).toMatch(/^Not sent SMS is not configured/);
+    await closePage(page);
+  });
+
   it('creates a link-only invite with "Copy link only": the link shows, nothing is sent, the card and the list say so', async () => {
     const page = await stack.signIn();
     const who = email('linkonly');
     // A field's sentence names the field, not its label's "(optional)".
     await page.locator('#invite-email').fill(who);
-    await page.locator('#channel-sms').check();
+    await page.locator('#invite-phone').fill('12345');
     await page.getByRole('button', { name: 'Send invite' }).click();
-    await expect.poll(() => page.locator('#invite-phone-error').textContent()).toBe('Phone is needed to send by SMS.');
+    await expect.poll(() => page.locator('#invite-phone-error').textContent()).toBe('Phone must be + and 7 to 15 digits, e.g. +447700900123.');
+    await page.locator('#invite-phone').fill('');
     await page.getByLabel('Copy link only').check();
     expect(await page.locator('#channel-email').isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Create link' }).click();

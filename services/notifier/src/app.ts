@@ -4,6 +4,7 @@ import { createAddressProofs, createTokenCipher, ensureStreams, natsNames, servi
 import { Kvm, type KV } from '@nats-io/kv';
 import { createDisabledChannel, type Channel } from './channels/channel.ts';
 import { createDevMailboxChannel } from './channels/dev-mailbox.channel.ts';
+import { publishChannelStatus } from './channel-status.ts';
 import type { NotifierConfig } from './config.ts';
 import { ensureNotifierConsumer, startInviteIssuedConsumer, type InviteIssuedConsumer } from './consumers/invite-issued.consumer.ts';
 import { createDeadLetterStore } from './dead-letters.ts';
@@ -98,6 +99,7 @@ export async function startNotifier(config: NotifierConfig, logger: Logger, opti
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, names, config.STREAM_REPLICAS);
     const stores = await openStores(nc, config.NATS_PREFIX, { replicas: config.STREAM_REPLICAS });
+    await publishChannelStatus(nc, names, channels, config.STREAM_REPLICAS);
     const settings = { ackWaitMs: config.NOTIFIER_ACK_WAIT_MS, maxAttempts: config.NOTIFIER_MAX_ATTEMPTS, concurrency: config.NOTIFIER_CONCURRENCY };
     await ensureNotifierConsumer(jsm, names, settings);
     const js = jetstream(nc);

@@ -32,7 +32,10 @@ export function deliveryBadge(delivery: ChannelDelivery): HTMLElement {
   const detail =
     delivery.status === 'failed' || delivery.status === 'dead'
       ? `${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}${delivery.lastError ? `: ${delivery.lastError}` : ''}`
-      : null;
+      : // Not sent: why (the channel is not set up here, the invite closed first).
+        delivery.status === 'skipped' && delivery.lastError
+        ? delivery.lastError
+        : null;
   return h('span', {}, h('span', { class: 'badge', 'data-tone': tone }, text), detail ? h('span', { class: 'muted' }, ` ${detail}`) : null);
 }
 

@@ -4,7 +4,7 @@ import { orgPath, type Ctx, type View } from '../lib/context.ts';
 import { fieldError, h } from '../lib/dom.ts';
 import { inviteCard, linkPanel, type InviteCard } from '../lib/invite-card.ts';
 import { allowedRoles, localeOptions } from '../lib/options.ts';
-import type { Channel, InviteWithLink, NewInvite, Role } from '../lib/types.ts';
+import type { Channel, ChannelsStatus, InviteWithLink, NewInvite, Role } from '../lib/types.ts';
 import { watchInvites } from '../lib/watch.ts';
 
 const phonePattern = /^\+[1-9][0-9]{6,14}$/;
@@ -19,6 +19,9 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   const emailChannel = h('input', { id: 'channel-email', type: 'checkbox', name: 'channels', value: 'email', checked: true });
   const smsChannel = h('input', { id: 'channel-sms', type: 'checkbox', name: 'channels', value: 'sms' });
   const linkOnly = h('input', { id: 'channel-none', type: 'checkbox', name: 'link-only', 'aria-describedby': 'channel-none-hint' });
+  const channelHint = h('p', { id: 'channel-hint', class: 'hint', hidden: true });
+  /** Channels this deployment cannot send on, with why; the form offers only the others. */
+  const unavailable = new Map<Channel, string>();
   const locale = h('select', { id: 'invite-locale', name: 'locale' }, h('option', { value: '' }, 'Organisation default'), localeOptions());
   const expiry = h(
     'select',
@@ -37,18 +40,18 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   // Copy link only: nothing is sent, so neither channel can be chosen.
   const channelsEnabled = () => {
     for (const channel of [emailChannel, smsChannel]) {
-      channel.disabled = linkOnly.checked;
-      if (linkOnly.checked) channel.checked = false;
+      channel.disabled = linkOnly.checked || unavailable.has(channel.value as Channel);
+      if (channel.disabled) channel.checked = false;
     }
     if (!linkOnly.checked) {
-      emailChannel.checked = true;
-      smsChannel.checked = phone.value.trim() !== '';
+      emailChannel.checked = !unavailable.has('email');
+      smsChannel.checked = !unavailable.has('sms') && phone.value.trim() !== '';
     }
     submit.textContent = linkOnly.checked ? 'Create link' : 'Send invite';
   };
   linkOnly.addEventListener('change', channelsEnabled);
   phone.addEventListener('input', () => {
-    if (!smsTouched && !linkOnly.checked) smsChannel.checked = phone.value.trim() !== '';
+    if (!smsTouched && !smsChannel.disabled) smsChannel.checked = phone.value.trim() !== '';
   });
   message.addEventListener('input', () => (counter.textContent = `${message.value.length} of 500 characters`));
 
@@ -86,6 +89,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       h('label', { class: 'inline', for: 'channel-sms' }, smsChannel, 'SMS'),
       h('label', { class: 'inline', for: 'channel-none' }, linkOnly, 'Copy link only'),
       h('p', { id: 'channel-none-hint', class: 'hint' }, 'Copy link only: nothing is sent; the link appears here for you to share (chat, a QR code).'),
+      channelHint,
     ),
     h('label', { for: 'invite-message' }, 'Personal message (optional)'),
     message,
@@ -146,6 +150,20 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       submit.disabled = false;
     }
   });
+
+  // Offer only the channels this deployment can send on, and say why the others are off.
+  void ctx.api
+    .get<ChannelsStatus>('/v1/channels')
+    .then((status) => {
+      for (const channel of ['email', 'sms'] as const) if (!status[channel].available) unavailable.set(channel, status[channel].reason ?? 'not set up');
+      if (unavailable.size === 0) return;
+      channelHint.textContent = [...unavailable].map(([channel, reason]) => `${channel === 'sms' ? 'SMS' : 'Email'} cannot be sent here: ${reason}.`).join(' ');
+      channelHint.hidden = false;
+      channelsEnabled();
+    })
+    .catch(() => {
+      // Unknown: both stay offered; a channel that cannot send records its deliveries as not sent.
+    });
 
   main.append(
     h('h1', { id: 'send-title', tabindex: -1 }, 'Send an invite'),
