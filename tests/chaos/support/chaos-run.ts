@@ -19,6 +19,8 @@ export interface FaultRecord {
   name: string;
   /** Invites acknowledged when it struck, of the total. */
   atAcknowledged: number;
+  /** Whether the load was still running when it struck. */
+  duringLoad: boolean;
   /** Seconds from the fault until every /readyz answered 200 and a create succeeded again. */
   recoverySeconds: number;
 }
@@ -35,6 +37,7 @@ export async function injectFaults(stack: ChaosStack, load: InviteLoad, total: n
     const mark = Math.floor((total * (i + 1)) / (faults.length + 1));
     while (load.acknowledged() < mark && !loadDone) await sleep(20);
     const atAcknowledged = load.acknowledged();
+    const duringLoad = !loadDone;
     const started = performance.now();
     log(`fault ${i + 1}/${faults.length}: ${fault.name} at ${atAcknowledged}/${total} acknowledged`);
     await fault.inject();
@@ -43,7 +46,7 @@ export async function injectFaults(stack: ChaosStack, load: InviteLoad, total: n
     while (load.lastCreatedAt() < started && !loadDone) await sleep(20);
     const recoverySeconds = (performance.now() - started) / 1000;
     log(`  recovered in ${recoverySeconds.toFixed(1)} s`);
-    records.push({ name: fault.name, atAcknowledged, recoverySeconds });
+    records.push({ name: fault.name, atAcknowledged, duringLoad, recoverySeconds });
   }
   return records;
 }

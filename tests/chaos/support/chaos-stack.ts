@@ -178,6 +178,27 @@ export async function startChaosStack(options: StackOptions) {
     outputOf(name: ServiceName): string {
       return [...outputs[name], services.get(name)?.output() ?? ''].join('');
     },
+    /** Per service, its log lines at level warn and above, message → count: what the faults made it say. */
+    errorsLogged(): Record<ServiceName, Record<string, number>> {
+      const logged = {} as Record<ServiceName, Record<string, number>>;
+      for (const name of serviceNames) {
+        const counts: Record<string, number> = {};
+        for (const line of stack.outputOf(name).split('\n')) {
+          if (!line.startsWith('{')) continue;
+          let entry: { level?: number; msg?: string; err?: { message?: string } };
+          try {
+            entry = JSON.parse(line) as typeof entry;
+          } catch {
+            continue;
+          }
+          if ((entry.level ?? 0) < 40) continue;
+          const message = `${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message.slice(0, 120)}` : ''}`;
+          counts[message] = (counts[message] ?? 0) + 1;
+        }
+        logged[name] = counts;
+      }
+      return logged;
+    },
     /** Creates an org with the admin CLI and accepts its owner invite over HTTP: the owner's access token. */
     async createOrg(label: string): Promise<{ orgId: string; accessToken: string; ownerEmail: string }> {
       const ownerEmail = `owner.${label}@chaos.example.test`;

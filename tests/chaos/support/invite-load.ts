@@ -38,6 +38,12 @@ export interface LoadOptions {
   giveUpMs?: number;
   /** Client-side deadline of one HTTP request. */
   requestTimeoutMs?: number;
+  /**
+   * New invites started per second at most (retries are not held back), so that the load
+   * lasts long enough for every fault to strike while it runs; unpaced, 600 invites
+   * were done before the fourth fault.
+   */
+  ratePerSecond?: number;
 }
 
 const retriable = (answer: Answer) => answer.status === 0 || answer.status >= 500 || answer.status === 429 || answer.code === 'IDEMPOTENCY_IN_PROGRESS';
@@ -102,9 +108,15 @@ export function startInviteLoad(options: LoadOptions) {
     }
   }
 
+  const startedAt = performance.now();
   const done = Promise.all(
     Array.from({ length: options.inFlight }, async () => {
-      for (let i = next++; i < options.total; i = next++) await one(i);
+      for (let i = next++; i < options.total; i = next++) {
+        const due = options.ratePerSecond ? startedAt + (i * 1000) / options.ratePerSecond : 0;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        await one(i);
+      }
     }),
   ).then(() => outcomes);
 
