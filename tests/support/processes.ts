@@ -68,6 +68,19 @@ export function startService(entry: string, env: Record<string, string>, args: s
   };
 }
 
+/**
+ * Fills Node's compile cache for a service as the image build does
+ * (deploy/docker/warm-compile-cache.mjs): its entry point started with a configuration
+ * it refuses loads every module it imports and exits 78 before connecting to anything.
+ * A service then started on these sources never loads the TypeScript transformer, so
+ * what a measurement sees is the service's steady state, not the first start's 18 MB more.
+ */
+export async function warmCompileCache(entry: string, env: Record<string, string>): Promise<void> {
+  const warm = startService(entry, { ...env, NATS_PREFIX: 'refused by the configuration check' });
+  const code = warm.child.exitCode ?? (await new Promise<number | null>((resolve) => warm.child.once('exit', (exitCode) => resolve(exitCode))));
+  if (code !== 78) throw new Error(`${entry} exited ${code} while warming the compile cache, expected 78 (configuration refused):\n${warm.output().slice(-2000)}`);
+}
+
 /** Runs a command to completion and returns its exit code and output. */
 export function run(entry: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

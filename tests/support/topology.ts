@@ -4,7 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { percentile } from './bench.ts';
 import { createTestDatabase, testPrefix } from './database.ts';
-import { freePort, run, startService, type ServiceProcess } from './processes.ts';
+import { freePort, run, startService, warmCompileCache, type ServiceProcess } from './processes.ts';
 import { startSmtpCounter, type SmtpCounter } from './smtp-counter.ts';
 
 /**
@@ -82,6 +82,7 @@ export async function startTopology(label: string, serverUrl: string) {
     async start(): Promise<void> {
       smtp = await startSmtpCounter();
       env.SMTP_URL = smtp.url;
+      for (const entry of Object.values(serviceEntries)) await warmCompileCache(entry, env);
       for (const [name, entry] of Object.entries(serviceEntries) as [ServiceName, string][]) {
         const service = startService(entry, env);
         services.set(name, service);
