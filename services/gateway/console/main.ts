@@ -97,7 +97,11 @@ async function route(focus: boolean): Promise<void> {
   cleanup?.();
   cleanup = undefined;
   for (const link of byId('nav').querySelectorAll('a')) {
-    if (link.getAttribute('href') === `#/${name}`) link.setAttribute('aria-current', 'page');
+    if (link.getAttribute('href') === `#/${name}`) {
+      link.setAttribute('aria-current', 'page');
+      // On a phone the tabs scroll sideways: keep the current one in view.
+      link.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    }
     else link.removeAttribute('aria-current');
   }
   document.title = `${target.title} · ${org.orgName} · Invites console`;

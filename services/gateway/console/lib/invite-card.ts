@@ -19,7 +19,7 @@ export function inviteCard(first: InviteView): InviteCard {
     replace(
       el,
       h('h3', {}, invite.email),
-      h('p', { class: 'meta' }, `${invite.role} · created ${dateTime(invite.createdAt)}${invite.phone ? ` · ${invite.phone}` : ''}`),
+      h('p', { class: 'meta' }, `${invite.role} · created ${dateTime(invite.createdAt)}`, invite.phone ? ' · ' : null, invite.phone ? h('span', { class: 'nowrap' }, invite.phone) : null),
       steps,
     );
     replace(

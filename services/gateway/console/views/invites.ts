@@ -69,7 +69,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     replace(
       tr,
       cell('Select', check),
-      cell('Email', invite.email, invite.phone ? h('span', { class: 'muted' }, ` ${invite.phone}`) : null),
+      cell('Email', invite.email, invite.phone ? h('span', { class: 'muted nowrap' }, ` ${invite.phone}`) : null),
       cell('Role', invite.role),
       h('td', { 'data-label': 'Status', 'data-key': 'status', class: 'status-cell', tabindex: -1 }, inviteBadge(invite.status)),
       cell(
