@@ -17,10 +17,12 @@ let adminA: TokenPair;
 let inviteA: InviteWithLink;
 let inviteB: InviteWithLink;
 let withdrawnB: InviteWithLink;
+/** B's admin: whom the member routes aim at. */
+let adminB: TokenPair;
 
 interface Attempt {
   name: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: (orgId: string, inviteId: string) => string;
   payload?: () => unknown;
   headers?: Record<string, string>;
@@ -61,6 +63,11 @@ const routes: Attempt[] = [
   { name: 'members page', method: 'GET', url: (o) => `/v1/orgs/${o}/members?limit=1` },
   { name: 'usage', method: 'GET', url: (o) => `/v1/orgs/${o}/usage` },
   { name: 'audit', method: 'GET', url: (o) => `/v1/orgs/${o}/audit` },
+  { name: 'invite timeline', method: 'GET', url: (o, i) => `/v1/orgs/${o}/invites/${i}/timeline` },
+  { name: 'seat limit', method: 'PATCH', url: (o) => `/v1/orgs/${o}`, payload: () => ({ seatLimit: 5 }) },
+  { name: 'member role', method: 'PATCH', url: (o) => `/v1/orgs/${o}/members/${adminB?.user.id}`, payload: () => ({ role: 'member' }) },
+  { name: 'remove member', method: 'DELETE', url: (o) => `/v1/orgs/${o}/members/${adminB?.user.id}` },
+  { name: 'transfer ownership', method: 'POST', url: (o) => `/v1/orgs/${o}/transfer-ownership`, payload: () => ({ userId: adminB?.user.id }) },
 ];
 const inviteRoutes = routes.filter((r) => r.url('O', 'I').includes('/I'));
 
@@ -85,7 +92,7 @@ beforeAll(async () => {
   a = await orgWithOwner(g.invites, 50, 'Org A');
   b = await orgWithOwner(g.invites, 50, 'Org B');
   adminA = await addMember(g.invites, a, 'admin');
-  await addMember(g.invites, b, 'admin');
+  adminB = await addMember(g.invites, b, 'admin');
   await addMember(g.invites, b, 'member');
   const create = async (org: OrgWithOwner) => {
     const res = await g.app.inject({ method: 'POST', url: `/v1/orgs/${org.orgId}/invites`, headers: bearer(org.owner.accessToken), payload: { email: email('own'), role: 'member' } });
@@ -128,7 +135,7 @@ describe('an admin or owner of org A against org B', () => {
       expect(await tableCounts(g)).toEqual(beforeCounts);
     });
 
-    it(`${who} of A: org-A paths naming a B invite (get, resend, withdraw) → 404 NOT_FOUND, like an unknown invite; B's rows unchanged`, async () => {
+    it(`${who} of A: org-A paths naming a B invite (get, resend, withdraw, timeline) → 404 NOT_FOUND, like an unknown invite; B's rows unchanged`, async () => {
       const beforeB = await orgSnapshot(g, b.orgId);
       const beforeCounts = await tableCounts(g);
       for (const route of inviteRoutes) {
@@ -168,6 +175,13 @@ describe('an admin or owner of org A against org B', () => {
       'members page': 200,
       usage: 200,
       audit: 200,
+      'invite timeline': 200,
+      // The owner's alone (403 for an admin of A, not a 404).
+      'seat limit': 403,
+      'transfer ownership': 403,
+      // These name B's admin, who is not a member of A: 404 for the person, not the org.
+      'member role': 404,
+      'remove member': 404,
     };
     for (const route of routes) {
       const res = await attempt(route, adminA.accessToken, a.orgId, inviteA.invite.id);

@@ -134,13 +134,22 @@ export const OrgView = Type.Object(
 );
 export type OrgView = Static<typeof OrgView>;
 
+/** Body of `PATCH /v1/orgs/:orgId`. */
+export const OrgPatch = Type.Object(
+  {
+    /** New seat limit; never below the members plus pending invites of the moment. */
+    seatLimit: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'New seat limit, 1 to 1000000; never below the members plus pending invites of the moment' }),
+  },
+  strict,
+);
+export type OrgPatch = Static<typeof OrgPatch>;
+
 /** `org.update` request (owners; operators through `npm run admin -- set-seats`). */
 export const UpdateOrgRequest = Type.Object(
   {
     /** Organisation. */
     orgId: Uuid,
-    /** New seat limit; never below the members plus pending invites of the moment. */
-    seatLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    ...OrgPatch.properties,
   },
   strict,
 );
@@ -158,6 +167,16 @@ export const MemberRef = Type.Object(
 );
 export type MemberRef = Static<typeof MemberRef>;
 
+/** Body of `PATCH /v1/orgs/:orgId/members/:userId`. */
+export const MemberPatch = Type.Object(
+  {
+    /** New role: admins grant at most admin and never change an owner's role. */
+    role: Role,
+  },
+  strict,
+);
+export type MemberPatch = Static<typeof MemberPatch>;
+
 /** `org.member.update` request. */
 export const UpdateMemberRequest = Type.Object(
   {
@@ -165,12 +184,21 @@ export const UpdateMemberRequest = Type.Object(
     orgId: Uuid,
     /** The member's user id. */
     userId: Uuid,
-    /** New role: admins grant at most admin and never change an owner's role. */
-    role: Role,
+    ...MemberPatch.properties,
   },
   strict,
 );
 export type UpdateMemberRequest = Static<typeof UpdateMemberRequest>;
+
+/** Body of `POST /v1/orgs/:orgId/transfer-ownership`. */
+export const OwnershipTransfer = Type.Object(
+  {
+    /** The member who becomes owner; the caller becomes an admin. */
+    userId: Uuid,
+  },
+  strict,
+);
+export type OwnershipTransfer = Static<typeof OwnershipTransfer>;
 
 /** `org.transfer-ownership` reply: both memberships after the change. */
 export const OwnershipTransferred = Type.Object(

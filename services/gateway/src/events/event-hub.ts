@@ -1,13 +1,17 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { DomainError, type ConsoleEvent, type NatsNames } from '@invite/contracts';
+import { DomainError, matches, OrgEvent, type ConsoleEvent, type NatsNames } from '@invite/contracts';
 import { toConsoleEvent } from './console-events.ts';
 
 export type ConsoleListener = (event: ConsoleEvent) => void;
 
 /** A place for one stream, taken before the caller is authorised so the bounds hold under bursts. */
 export interface StreamSlot {
-  /** Starts receiving the org's events; returns the function that stops. */
-  attach(listener: ConsoleListener, onClose: () => void): () => void;
+  /**
+   * Starts receiving the org's events; returns the function that stops. `onAccessChange`
+   * runs when the org's events say this user's role changed or they were removed, so the
+   * stream checks its access again at once instead of at its next periodic check.
+   */
+  attach(listener: ConsoleListener, onClose: () => void, onAccessChange?: () => void): () => void;
   /** Gives the place back (idempotent). */
   release(): void;
 }
@@ -17,6 +21,13 @@ export interface StreamLimits {
   total: number;
   perUser: number;
   perOrg: number;
+}
+
+/** A stream attached to an org: whose it is, and how to end or re-check it. */
+interface Attached {
+  userId: string;
+  onClose: () => void;
+  onAccessChange: (() => void) | undefined;
 }
 
 /** Seconds a refused client is told to wait: streams end when people close them, not on a clock. */
@@ -41,9 +52,11 @@ export interface EventHub {
  * (`deliveryRecorded`, not the notifier's own publish: a console re-reading the invite
  * on that event must find the result already written), opened with the first stream,
  * and an in-memory map org → listeners. A listener only ever gets its org's events.
+ * Organisation events (roles, removals) are not shown, but make the streams of the
+ * member they name check their access again.
  */
 export function createEventHub(nc: NatsConnection, names: NatsNames, limits: StreamLimits): EventHub {
-  const listeners = new Map<string, Map<ConsoleListener, () => void>>();
+  const listeners = new Map<string, Map<ConsoleListener, Attached>>();
   let open = 0;
   const openByUser = new Map<string, number>();
   const openByOrg = new Map<string, number>();
@@ -65,6 +78,12 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, limits: Str
     // Only events of an org someone watches here are validated and mapped.
     const orgId = (value as { orgId?: unknown } | null)?.orgId;
     if (typeof orgId !== 'string' || !listeners.has(orgId)) return;
+    if (matches(OrgEvent, value)) {
+      // Not shown; but whoever lost a role or their membership must not keep watching.
+      if (value.type !== 'member.role-changed' && value.type !== 'member.removed') return;
+      for (const attached of listeners.get(orgId)?.values() ?? []) if (attached.userId === value.userId) attached.onAccessChange?.();
+      return;
+    }
     const event = toConsoleEvent(value);
     if (!event) return;
     for (const listener of listeners.get(event.orgId)?.keys() ?? []) listener(event);
@@ -117,10 +136,10 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, limits: Str
         count(openByOrg, orgId, -1);
       };
       return {
-        attach(listener, onClose) {
+        attach(listener, onClose, onAccessChange) {
           subscribe();
-          const ofOrg = listeners.get(orgId) ?? new Map<ConsoleListener, () => void>();
-          listeners.set(orgId, ofOrg.set(listener, onClose));
+          const ofOrg = listeners.get(orgId) ?? new Map<ConsoleListener, Attached>();
+          listeners.set(orgId, ofOrg.set(listener, { userId, onClose, onAccessChange }));
           return () => {
             ofOrg.delete(listener);
             if (ofOrg.size === 0 && listeners.get(orgId) === ofOrg) listeners.delete(orgId);
@@ -136,7 +155,7 @@ export function createEventHub(nc: NatsConnection, names: NatsNames, limits: Str
       return open;
     },
     close() {
-      for (const ofOrg of [...listeners.values()]) for (const onClose of [...ofOrg.values()]) onClose();
+      for (const ofOrg of [...listeners.values()]) for (const { onClose } of [...ofOrg.values()]) onClose();
       listeners.clear();
       unsubscribe();
     },

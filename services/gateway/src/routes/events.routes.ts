@@ -16,8 +16,9 @@ const maxBufferedBytes = 1024 * 1024;
  * `GET /v1/orgs/:orgId/events`: the org's invite and delivery events as server-sent
  * events, for the console. The bearer header authenticates (the console reads the stream
  * with fetch; EventSource cannot send headers). Access is checked by the invites service
- * itself (org.settings.get: admins and owners) before the stream opens and every
- * SSE_RECHECK_MS while it is open; the stream ends when access is gone (a demotion, a
+ * itself (org.settings.get: admins and owners) before the stream opens, every
+ * SSE_RECHECK_MS while it is open, and at once when the org's events say the caller's
+ * role changed or they were removed; the stream ends when access is gone (a demotion, a
  * logout, an expired token: the console reconnects with a fresh one). Events are live
  * only: a reconnect does not replay what was missed (Last-Event-ID is ignored), so the
  * console re-reads the list after reconnecting. Streams are capped per user, per org
@@ -90,13 +91,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
       };
       const send = (event: ConsoleEvent) => write(`event: invite\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
       const heartbeat = setInterval(() => write(': heartbeat\n\n'), config.SSE_HEARTBEAT_MS);
-      const recheck = setInterval(() => {
+      const checkAccess = () => {
         authorise().catch((error: unknown) => {
           // Only a refusal ends the stream; a slow or absent invites service is not a reason.
           if (isDomainError(error) && [401, 403, 404].includes(error.status)) close(error.code);
         });
-      }, config.SSE_RECHECK_MS);
-      const detach = slot.attach(send, () => close('server-closing'));
+      };
+      const recheck = setInterval(checkAccess, config.SSE_RECHECK_MS);
+      // A role change or removal of this user in this org is checked at once.
+      const detach = slot.attach(send, () => close('server-closing'), checkAccess);
 
       function close(reason: string) {
         if (closed) return;
