@@ -50,6 +50,10 @@ export const errorCatalogue = {
   INVITE_EXPIRED: { status: 410, title: 'This invite has expired' },
   INVITE_WITHDRAWN: { status: 410, title: 'This invite was withdrawn' },
   INVITE_ALREADY_USED: { status: 410, title: 'This invite was already used' },
+  PASSWORD_RESET_LINK_INVALID: {
+    status: 410,
+    title: 'This password reset link does not work any more; ask for a new one',
+  },
   VERIFICATION_CODE_EXPIRED: { status: 410, title: 'This code has expired or was tried too often; ask for a new one' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },

@@ -7,6 +7,7 @@ export * from './schemas/common.ts';
 export * from './schemas/invites.ts';
 export * from './schemas/orgs.ts';
 export * from './schemas/auth.ts';
+export * from './schemas/password-reset.ts';
 export * from './schemas/events.ts';
 export * from './schemas/org-events.ts';
 export * from './security/access-token.ts';

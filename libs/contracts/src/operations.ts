@@ -37,6 +37,7 @@ import {
   UsageView,
 } from './schemas/orgs.ts';
 import { AnalyticsRequest, AnalyticsView, OrgSettings, UpdateOrgSettingsRequest } from './schemas/console.ts';
+import { PasswordResetConfirm, PasswordResetRequest, PasswordResetRequested } from './schemas/password-reset.ts';
 import type { OperationName } from './subjects.ts';
 
 /**
@@ -85,6 +86,8 @@ export const operations = {
   'invite.decline': op(TokenRequest, DeclineInviteReply, 'anyone'),
   'invite.address.send-code': op(TokenRequest, AddressCodeSent, 'anyone'),
   'invite.address.confirm': op(ConfirmAddressRequest, AddressConfirmed, 'anyone'),
+  'auth.password-reset.request': op(PasswordResetRequest, PasswordResetRequested, 'anyone'),
+  'auth.password-reset.confirm': op(PasswordResetConfirm, Empty, 'anyone'),
   'auth.login': op(LoginRequest, TokenPair, 'anyone'),
   'auth.refresh': op(RefreshRequest, TokenPair, 'anyone'),
   'auth.logout': op(Empty, Empty, 'user'),

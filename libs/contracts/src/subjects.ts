@@ -28,6 +28,8 @@ export const operationNames = [
   'invite.decline',
   'invite.address.send-code',
   'invite.address.confirm',
+  'auth.password-reset.request',
+  'auth.password-reset.confirm',
   'auth.login',
   'auth.refresh',
   'auth.logout',
@@ -41,7 +43,7 @@ export const inviteEventTypes = ['created', 'resent', 'accepted', 'declined', 'w
 export type InviteEventType = (typeof inviteEventTypes)[number];
 
 /** Account emails (see `AccountEmailEvent`), on the invite stream's subjects so the notifier's one consumer gets them. */
-export const accountEmailTypes = ['address-code'] as const;
+export const accountEmailTypes = ['address-code', 'password-reset'] as const;
 export type AccountEmailType = (typeof accountEmailTypes)[number];
 
 /** Events about an organisation's people and seats (see `OrgEvent`), on the invite stream: `invites.events.<type>`. */

@@ -3,7 +3,7 @@ import { localeChain } from './locales.ts';
 
 /**
  * Emails about an account rather than an invitation: the code that proves an invited
- * address. Built-in wording only (an organisation's template shapes invitations, not
+ * address, and the link to choose a new password. Built-in wording only (an organisation's template shapes invitations, not
  * these), in the languages of the invitations; every value is escaped.
  */
 
@@ -106,6 +106,77 @@ export function renderAddressCode(view: AddressCodeView): RenderedAccountEmail {
       `<p>${e(intro)}</p>
 <p style="font-size:28px;letter-spacing:6px;font-weight:600;margin:24px 0">${e(code)}</p>
 <p style="font-size:13px;color:#555">${e(expires)}<br>${e(ignore)}</p>`,
+    ),
+  };
+}
+
+/** A link to choose a new password. */
+export interface PasswordResetView {
+  /** `${APP_BASE_URL}/reset-password#token=…`. */
+  link: string;
+  /** When the link stops working (ISO time). */
+  expiresAt: string;
+  locale: string;
+}
+
+interface PasswordResetStrings {
+  subject: string;
+  fromName: string;
+  intro: string;
+  button: string;
+  linkFallback: string;
+  expires: string;
+  ignore: string;
+}
+
+/** Placeholders: {expires}. */
+const passwordResetStrings: Record<string, PasswordResetStrings> = {
+  en: {
+    subject: 'Choose a new password',
+    fromName: 'Invitations',
+    intro: 'Someone asked to choose a new password for the account of this email address. If it was you, open this link:',
+    button: 'Choose a new password',
+    linkFallback: 'Or open this link:',
+    expires: 'The link works once, until {expires}. Choosing a new password signs you out everywhere.',
+    ignore: 'If you did not ask for it, you can ignore this email: your password stays as it is.',
+  },
+  es: {
+    subject: 'Elige una contraseña nueva',
+    fromName: 'Invitaciones',
+    intro: 'Alguien pidió elegir una contraseña nueva para la cuenta de esta dirección de correo. Si fuiste tú, abre este enlace:',
+    button: 'Elegir una contraseña nueva',
+    linkFallback: 'O abre este enlace:',
+    expires: 'El enlace funciona una vez, hasta el {expires}. Al elegir una contraseña nueva se cierran todas tus sesiones.',
+    ignore: 'Si no lo pediste, puedes ignorar este correo: tu contraseña sigue igual.',
+  },
+  de: {
+    subject: 'Neues Passwort wählen',
+    fromName: 'Einladungen',
+    intro: 'Jemand möchte ein neues Passwort für das Konto dieser E-Mail-Adresse wählen. Wenn Sie das waren, öffnen Sie diesen Link:',
+    button: 'Neues Passwort wählen',
+    linkFallback: 'Oder öffnen Sie diesen Link:',
+    expires: 'Der Link gilt einmal, bis {expires}. Mit dem neuen Passwort werden Sie überall abgemeldet.',
+    ignore: 'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort bleibt, wie es ist.',
+  },
+};
+
+/** The email carrying a link to choose a new password. */
+export function renderPasswordReset(view: PasswordResetView): RenderedAccountEmail {
+  const { locale, strings } = pick(passwordResetStrings, view.locale);
+  const expires = fill(strings.expires, { expires: formatTime(view.expiresAt, locale) });
+  const e = escapeHtml;
+  return {
+    locale,
+    subject: strings.subject,
+    fromName: strings.fromName,
+    text: [strings.intro, '', view.link, '', expires, strings.ignore, ''].join('\n'),
+    html: page(
+      locale,
+      strings.subject,
+      `<p>${e(strings.intro)}</p>
+<p style="margin:24px 0"><a href="${e(view.link)}" style="background:#2456d6;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>
+<p style="font-size:13px;color:#555">${e(strings.linkFallback)}<br><a href="${e(view.link)}">${e(view.link)}</a></p>
+<p style="font-size:13px;color:#555">${e(expires)}<br>${e(strings.ignore)}</p>`,
     ),
   };
 }

@@ -9,5 +9,5 @@ export {
 } from './invite.template.ts';
 export { builtInStrings, localeChain, type InviteStrings } from './locales.ts';
 export { fillPlaceholders, placeholderNames, unknownPlaceholders } from './org-template.ts';
-export { acceptLink, emailTemplateOf } from './settings.ts';
-export { renderAddressCode, type AddressCodeView, type RenderedAccountEmail } from './account.template.ts';
+export { acceptLink, emailTemplateOf, passwordResetLink } from './settings.ts';
+export { renderAddressCode, renderPasswordReset, type AddressCodeView, type PasswordResetView, type RenderedAccountEmail } from './account.template.ts';

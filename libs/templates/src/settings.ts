@@ -19,3 +19,8 @@ export function emailTemplateOf(settings: OrgSettings): EmailTemplate | undefine
 export function acceptLink(appBaseUrl: string, token: string, proof?: string): string {
   return `${appBaseUrl.replace(/\/+$/, '')}/invite#token=${token}${proof ? `&proof=${proof}` : ''}`;
 }
+
+/** `${APP_BASE_URL}/reset-password#token=…`: the password reset link, its token in the fragment too. */
+export function passwordResetLink(appBaseUrl: string, token: string): string {
+  return `${appBaseUrl.replace(/\/+$/, '')}/reset-password#token=${token}`;
+}

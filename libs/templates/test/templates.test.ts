@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTemplateRenderer, fillPlaceholders, renderAddressCode, unknownPlaceholders, type InviteView } from '../src/index.ts';
+import { createTemplateRenderer, fillPlaceholders, passwordResetLink, renderAddressCode, renderPasswordReset, unknownPlaceholders, type InviteView } from '../src/index.ts';
 
 /** The shared renderer with an organisation's template: pure, no servers. */
 const view: InviteView = {
@@ -82,5 +82,18 @@ describe('the address code email', () => {
     expect(out.html).toContain('Acme &lt;Labs&gt;');
     expect(out.html).not.toContain('<Labs>');
     expect(renderAddressCode({ code: '000001', orgName: 'A', expiresAt: '2030-01-02T03:04:00.000Z', locale: 'fr' }).locale).toBe('en');
+  });
+});
+
+describe('the password reset email', () => {
+  it('carries the link from APP_BASE_URL in the text and, escaped, in the HTML, in the language asked for', () => {
+    const link = passwordResetLink('https://app.example.test/', 'tok"<en>');
+    expect(link).toBe('https://app.example.test/reset-password#token=tok"<en>');
+    const out = renderPasswordReset({ link, expiresAt: '2030-01-02T03:04:00.000Z', locale: 'de-CH' });
+    expect(out.locale).toBe('de');
+    expect(out.subject).toBe('Neues Passwort wählen');
+    expect(out.text).toContain(`\n${link}\n`);
+    expect(out.html).toContain('href="https://app.example.test/reset-password#token=tok&quot;&lt;en&gt;"');
+    expect(out.html).not.toContain('<en>');
   });
 });

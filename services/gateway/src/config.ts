@@ -23,6 +23,8 @@ export const GatewayEnv = Type.Object({
   LOGIN_LIMIT_PER_15MIN: Int(20, 1, 100_000, `Logins per client per 15 minutes (${developmentLoginLimit} in development when unset)`),
   REFRESH_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Refreshes per client per 15 minutes'),
   TOKEN_LIMIT_PER_15MIN: Int(60, 1, 100_000, 'Lookups, accepts and declines per client per 15 minutes'),
+  PASSWORD_RESET_LIMIT_PER_15MIN: Int(10, 1, 100_000, 'Password reset requests and confirmations per client per 15 minutes'),
+  PASSWORD_RESET_LIMIT_PER_ADDRESS_PER_HOUR: Int(3, 1, 1000, 'Password reset requests per email address per hour, whether or not it has an account'),
   SSE_MAX_STREAMS: Int(1000, 1, 1_000_000, 'Live event streams (GET /v1/orgs/:orgId/events) one process serves at once; then 503'),
   SSE_MAX_STREAMS_PER_USER: Int(5, 1, 1_000_000, 'Live event streams one user may hold open on one process; then 429'),
   SSE_MAX_STREAMS_PER_ORG: Int(50, 1, 1_000_000, "Live event streams one organisation's people may hold open on one process; then 429"),

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeSentFor, email, emailedProof, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
+import { codeSentFor, email, emailedProof, orgWithOwner, password, resetTokenSentTo, tokenOf, type OrgWithOwner } from '../../invites/test/harness.ts';
 import { startTestGateway, type TestGateway } from './harness.ts';
 
 /**
@@ -73,6 +73,17 @@ async function openPage(url: string, width = 1280): Promise<Page> {
   });
   await page.goto(url);
   return page;
+}
+
+/** axe-core inside a page that shows its content at once: no serious or critical accessibility violation. */
+async function expectAccessibleNow(page: Page): Promise<void> {
+  await page.context().addInitScript({ path: axeSource });
+  await page.reload();
+  const results = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
+    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
+  });
+  expect(results.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
 }
 
 /** axe-core inside the page: no serious or critical accessibility violation. */
@@ -235,10 +246,53 @@ describe('the accept page', () => {
   });
 
   it('has no serious accessibility violations', async () => {
+    for (const url of [`${base}/reset-password`, `${base}/reset-password#token=${'B'.repeat(43)}`]) {
+      const page = await openPage(url);
+      await expectAccessibleNow(page);
+      await page.context().close();
+    }
     for (const url of [emailed(await invite(email('axe'))), await invite(email('axe-unproven'))]) {
       const page = await openPage(url);
       await expectAccessible(page);
       await page.context().close();
     }
+  });
+});
+
+describe('the password reset page', () => {
+  it('asks for a link, then sets the new password with it', async () => {
+    const account = await orgWithOwner(g.invites, 2, 'Reset Org');
+    const page = await openPage(`${base}/reset-password`, 390);
+    await page.getByLabel('Email').fill(account.ownerEmail);
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await expect.poll(() => page.locator('#done-message').textContent()).toContain(`If ${account.ownerEmail} has an account, we sent it a link`);
+    await page.screenshot({ path: `${shots}/reset-requested.png`, fullPage: true });
+
+    const token = await resetTokenSentTo(g.invites, account.ownerEmail);
+    await page.goto(`${base}/reset-password#token=${token}`);
+    await page.reload();
+    const field = page.getByLabel('New password', { exact: true });
+    await field.fill('Password1234');
+    await page.getByRole('button', { name: 'Save the new password' }).click();
+    await expect.poll(() => page.locator('#password-error').textContent()).toContain('commonly used');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: `${shots}/reset-weak.png`, fullPage: true });
+
+    await field.fill('lantern over the quiet harbour');
+    await page.getByRole('button', { name: 'Save the new password' }).click();
+    await expect.poll(() => page.locator('#done-message').textContent()).toContain('Your password is changed');
+    expect(await page.getByRole('link', { name: 'Sign in' }).getAttribute('href')).toBe('/console');
+    await page.screenshot({ path: `${shots}/reset-done.png`, fullPage: true });
+    const login = await g.invites.client.call('auth.login', { email: account.ownerEmail, password: 'lantern over the quiet harbour' });
+    expect(login.user.email).toBe(account.ownerEmail);
+
+    // The link worked once: opened again, the page asks for a new one.
+    await page.reload();
+    await field.fill('another long passphrase here');
+    await page.getByRole('button', { name: 'Save the new password' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toContain('does not work any more');
+    expect(await page.locator('#request').isVisible()).toBe(true);
+    expect(password).not.toBe('lantern over the quiet harbour');
+    await page.context().close();
   });
 });

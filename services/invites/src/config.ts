@@ -25,6 +25,7 @@ export const InvitesEnv = Type.Object({
   ADDRESS_CODE_MAX_ATTEMPTS: Int(5, 1, 20, 'Wrong entries of one code before it stops working'),
   ADDRESS_CODES_PER_DAY: Int(5, 1, 100, 'Codes one invite may have emailed per 24 hours'),
   ADDRESS_CODE_COOLDOWN_SECONDS: Int(30, 0, 3600, 'Minimum time between two codes for one invite'),
+  PASSWORD_RESETS_PER_HOUR: Int(3, 1, 100, 'Password reset links one account may have emailed per hour; more requests get the same reply and no email'),
   OUTBOX_RELAY: Type.Enum(['on', 'off'], { default: 'on' }),
   OUTBOX_POLL_MS: Int(1000, 10, 60_000, 'Fallback poll interval of the outbox relay'),
   OUTBOX_BATCH: Int(200, 1, 5000, 'Rows the relay publishes per transaction'),

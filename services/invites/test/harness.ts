@@ -9,6 +9,7 @@ import {
   natsNames,
   sealedAs,
   type AddressCodeEvent,
+  type PasswordResetEvent,
   type InvitesClient,
   type NewInvite,
   type Role,
@@ -131,6 +132,16 @@ export async function codeSentFor(t: TestInvites, inviteId: string): Promise<str
   );
   if (!row) throw new Error(`no code was sent for invite ${inviteId}`);
   return t.app.domain.cipher.decrypt(row.payload.encryptedCode, sealedAs.addressCode(inviteId));
+}
+
+/** The token of the newest password reset link emailed to `address`, read from the outbox and opened as the notifier opens it. */
+export async function resetTokenSentTo(t: TestInvites, address: string): Promise<string> {
+  const [row] = await t.sql<{ payload: PasswordResetEvent }>(
+    `select payload from outbox where payload->>'type' = 'account.password-reset' and payload->>'email' = ? order by created_at desc, id desc limit 1`,
+    [address.toLowerCase()],
+  );
+  if (!row) throw new Error(`no password reset link was sent to ${address}`);
+  return t.app.domain.cipher.decrypt(row.payload.encryptedToken, sealedAs.passwordReset(row.payload.userId));
 }
 
 const password = 'correct horse battery staple';

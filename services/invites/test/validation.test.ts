@@ -169,6 +169,10 @@ function badRequests(): BadRequest[] {
     { what: 'an unknown field', operation: 'invite.address.send-code', as: 'none', body: { token: pending.token, email: 'other@example.test' }, paths: ['/email'] },
     { what: 'a five-digit code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345' }, paths: ['/code'] },
     { what: 'letters in the code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345a' }, paths: ['/code'] },
+    { what: 'a bad email', operation: 'auth.password-reset.request', as: 'none', body: { email: 'nope' }, paths: ['/email'] },
+    { what: 'an unknown field', operation: 'auth.password-reset.request', as: 'none', body: { email: org.ownerEmail, userId: 'x' }, paths: ['/userId'] },
+    { what: 'a short token', operation: 'auth.password-reset.confirm', as: 'none', body: { token: 'short', password: 'a long enough passphrase' }, paths: ['/token'] },
+    { what: 'a short password', operation: 'auth.password-reset.confirm', as: 'none', body: { token: 'A'.repeat(43), password: 'short' }, paths: ['/password'] },
     // auth
     { what: 'a bad email', operation: 'auth.login', as: 'none', body: { email: 'nope', password }, paths: ['/email'] },
     { what: 'a number for the password', operation: 'auth.login', as: 'none', body: { email: org.ownerEmail, password: 123 }, paths: ['/password'] },

@@ -129,7 +129,7 @@ export async function startNotifier(config: NotifierConfig, logger: Logger, opti
       metrics,
       logger,
     });
-    const accountMailer = createAccountMailer({ email: channels.email, limiter: limiters.email, ledger, cipher, policy, metrics, logger });
+    const accountMailer = createAccountMailer({ email: channels.email, limiter: limiters.email, ledger, cipher, appBaseUrl: config.APP_BASE_URL, policy, metrics, logger });
     const consumer = await startInviteIssuedConsumer({
       js,
       names,

@@ -23,7 +23,7 @@ export function createMetrics() {
   });
   const accountEmails = new Counter({
     name: 'notifier_account_emails_total',
-    help: 'Account emails (address codes) by kind and outcome: sent, failed = will retry, dead = gave up, skipped = email not configured. Kept apart from invite deliveries, whose SLO they must not move',
+    help: 'Account emails (address codes, password reset links) by kind and outcome: sent, failed = will retry, dead = gave up, skipped = email not configured. Kept apart from invite deliveries, whose SLO they must not move',
     labelNames: ['kind', 'outcome'],
     registers: [registry],
   });

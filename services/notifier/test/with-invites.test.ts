@@ -99,4 +99,19 @@ describe('notifier with the invites service', () => {
     expect(await app.metrics.registry.getSingleMetricAsString('notifier_account_emails_total')).toMatch(/kind="address-code",outcome="sent"\} 1/);
     await expect(t.client.call('invite.address.confirm', { token, code: code! })).rejects.toBeInstanceOf(DomainError);
   });
+
+  it('emails a password reset link once, in the language asked for; the link sets the new password', async () => {
+    await t.client.call('auth.password-reset.request', { email: org.ownerEmail, locale: 'es' });
+    const mail = await eventually(() => smtp.deliveredTo(org.ownerEmail).find((m) => m.parsed.subject === 'Elige una contraseña nueva'), 30_000, 'the reset email');
+    const link = /(https?:\/\/\S+\/reset-password#token=[A-Za-z0-9_-]{43})/.exec(mail.parsed.text ?? '')?.[1];
+    expect(link, mail.parsed.text).toBeDefined();
+    expect(link!.startsWith(`${t.config.APP_BASE_URL}/reset-password#token=`)).toBe(true);
+    expect(mail.parsed.html).toContain(`href="${link}"`);
+    const token = new URLSearchParams(new URL(link!).hash.slice(1)).get('token')!;
+    await t.client.call('auth.password-reset.confirm', { token, password: 'lantern over the quiet harbour' });
+    expect((await t.client.call('auth.login', { email: org.ownerEmail, password: 'lantern over the quiet harbour' })).user.email).toBe(org.ownerEmail);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(smtp.deliveredTo(org.ownerEmail).filter((m) => m.parsed.subject === 'Elige una contraseña nueva')).toHaveLength(1);
+    expect(await app.metrics.registry.getSingleMetricAsString('notifier_account_emails_total')).toMatch(/kind="password-reset",outcome="sent"\} 1/);
+  });
 });

@@ -97,8 +97,28 @@ export const AddressCodeEvent = Type.Object({
 });
 export type AddressCodeEvent = Static<typeof AddressCodeEvent>;
 
+/** `invites.events.password-reset`: a link to choose a new password, for an account's address. */
+export const PasswordResetEvent = Type.Object({
+  /** Event id; also the JetStream `Nats-Msg-Id`. */
+  id: Uuid,
+  type: Type.Literal('account.password-reset'),
+  /** When it was asked for. */
+  occurredAt: Timestamp,
+  /** The account. */
+  userId: Uuid,
+  /** The account's address, the only recipient. */
+  email: Email,
+  /** Language of the email. */
+  locale: Locale,
+  /** When the link stops working. */
+  expiresAt: Timestamp,
+  /** The link's token, encrypted for the notifier (additional data: `sealedAs.passwordReset`). */
+  encryptedToken: EncryptedToken,
+});
+export type PasswordResetEvent = Static<typeof PasswordResetEvent>;
+
 /** Emails about an account rather than an invite's link: one send each, no delivery results. */
-export const AccountEmailEvent = Type.Union([AddressCodeEvent]);
+export const AccountEmailEvent = Type.Union([AddressCodeEvent, PasswordResetEvent]);
 export type AccountEmailEvent = Static<typeof AccountEmailEvent>;
 
 /**
@@ -107,6 +127,7 @@ export type AccountEmailEvent = Static<typeof AccountEmailEvent>;
  */
 export const sealedAs = {
   addressCode: (inviteId: string) => `address-code:${inviteId}`,
+  passwordReset: (userId: string) => `password-reset:${userId}`,
 };
 
 /**

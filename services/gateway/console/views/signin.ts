@@ -16,6 +16,7 @@ export function renderSignIn(main: HTMLElement, api: Api, onSignedIn: (me: MeVie
     h('label', { for: 'signin-password' }, 'Password'),
     password,
     h('div', { class: 'actions' }, submit),
+    h('p', { class: 'hint' }, h('a', { href: '/reset-password' }, 'Forgot your password?')),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

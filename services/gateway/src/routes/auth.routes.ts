@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { LoginRequest, MeView, RefreshRequest, TokenPair } from '@invite/contracts';
+import { passwordResetRoutes } from './password-reset.routes.ts';
 import { callOptions, enforceLimit, problems, requireUser, type GatewayDeps } from './support.ts';
 
 const fifteenMinutes = 15 * 60_000;
@@ -9,6 +10,7 @@ const fifteenMinutes = 15 * 60_000;
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const loginRule = { name: 'login', limit: deps.config.LOGIN_LIMIT_PER_15MIN, windowMs: fifteenMinutes };
   const refreshRule = { name: 'refresh', limit: deps.config.REFRESH_LIMIT_PER_15MIN, windowMs: fifteenMinutes };
+  await app.register(passwordResetRoutes, { deps });
 
   app.post(
     '/v1/auth/login',

@@ -4,13 +4,14 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 const pageDir = new URL('../page/', import.meta.url);
 
 /**
- * The invitee's accept page. The token lives in the URL fragment (`/invite#token=…`),
- * which browsers never send to a server, so it reaches no log and no Referer. The page
- * is static; its script reads the fragment and talks to the JSON API.
+ * The invitee's accept page and the password reset page. Their tokens live in the URL
+ * fragment (`/invite#token=…`, `/reset-password#token=…`), which browsers never send to
+ * a server, so they reach no log and no Referer. The pages are static; their scripts
+ * read the fragment and talk to the JSON API.
  */
 export const pageRoutes: FastifyPluginAsync = async (app) => {
-  const [html, script, style] = await Promise.all(
-    ['invite.html', 'invite.js', 'invite.css'].map((name) => readFile(new URL(name, pageDir), 'utf8')),
+  const [html, script, style, resetHtml, resetScript] = await Promise.all(
+    ['invite.html', 'invite.js', 'invite.css', 'reset.html', 'reset.js'].map((name) => readFile(new URL(name, pageDir), 'utf8')),
   );
   const csp = [
     "default-src 'none'",
@@ -35,4 +36,6 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
   app.get('/invite', serve(html!, 'text/html; charset=utf-8'));
   app.get('/invite/invite.js', serve(script!, 'text/javascript; charset=utf-8'));
   app.get('/invite/invite.css', serve(style!, 'text/css; charset=utf-8'));
+  app.get('/reset-password', serve(resetHtml!, 'text/html; charset=utf-8'));
+  app.get('/reset-password/reset.js', serve(resetScript!, 'text/javascript; charset=utf-8'));
 };

@@ -97,7 +97,8 @@ export const AuditEntry = defineEntity({
   tableName: 'audit_log',
   properties: {
     id: p.uuid().primary().onCreate(() => uuidv7()),
-    orgId: p.uuid(),
+    /** Null for an account's own entries (password reset), which belong to no organisation. */
+    orgId: p.uuid().nullable(),
     actor: p.text(),
     action: p.text(),
     target: p.text(),
@@ -153,7 +154,21 @@ export const AddressCode = defineEntity({
 });
 export type AddressCode = InferEntity<typeof AddressCode>;
 
-export const entities = [Org, User, Membership, Invite, AuditEntry, OutboxMessage, RefreshToken, AddressCode];
+export const PasswordReset = defineEntity({
+  name: 'PasswordReset',
+  tableName: 'password_resets',
+  properties: {
+    /** SHA-256 of the link's token; the token itself is never stored. */
+    tokenHash: p.text().primary(),
+    userId: p.uuid(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    expiresAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+  },
+});
+export type PasswordReset = InferEntity<typeof PasswordReset>;
+
+export const entities = [Org, User, Membership, Invite, AuditEntry, OutboxMessage, RefreshToken, AddressCode, PasswordReset];
 
 /** Channel names map to the column prefixes of an invite's delivery state. */
 export type ChannelName = (typeof channels)[number];

@@ -61,6 +61,7 @@ export function enqueueEvent(ctx: Context, event: InviteEvent): void {
 
 const accountEmailSubject: Record<AccountEmailEvent['type'], AccountEmailType> = {
   'invite.address-code': 'address-code',
+  'account.password-reset': 'password-reset',
 };
 
 /** Queues an account email (checked against its schema) in the outbox, like an invite event. */

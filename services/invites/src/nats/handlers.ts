@@ -9,6 +9,7 @@ import { createOrg, listAudit, listMembers, updateOrg, usage } from '../domain/o
 import { getOrgSettings, updateOrgSettings } from '../domain/settings.commands.ts';
 import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.commands.ts';
 import { confirmAddress, sendAddressCode } from '../domain/address.commands.ts';
+import { confirmPasswordReset, requestPasswordReset } from '../domain/password-reset.commands.ts';
 
 export type Handler<N extends OperationName> = (ctx: Context, request: RequestOf<N>) => Promise<ReplyOf<N>>;
 
@@ -37,6 +38,8 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'invite.decline': (ctx, r) => declineInvite(ctx, r.token),
   'invite.address.send-code': (ctx, r) => sendAddressCode(ctx, r.token),
   'invite.address.confirm': confirmAddress,
+  'auth.password-reset.request': requestPasswordReset,
+  'auth.password-reset.confirm': confirmPasswordReset,
   'auth.login': login,
   'auth.refresh': (ctx, r) => refresh(ctx, r.refreshToken),
   'auth.logout': (ctx) => logout(ctx),

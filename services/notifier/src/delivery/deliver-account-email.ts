@@ -1,6 +1,6 @@
 import { inSpan, SpanKind, type Logger } from '@invite/telemetry';
-import { sealedAs, type AccountEmailEvent, type AccountEmailType, type TokenCipher } from '@invite/contracts';
-import { renderAddressCode } from '@invite/templates';
+import { PasswordResetToken, matches, sealedAs, type AccountEmailEvent, type AccountEmailType, type TokenCipher } from '@invite/contracts';
+import { passwordResetLink, renderAddressCode, renderPasswordReset } from '@invite/templates';
 import { DeliveryError, isDeliveryError, type Channel, type Message, type Recipient } from '../channels/channel.ts';
 import type { DeliveryLedger } from '../idempotency/delivery-ledger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -14,6 +14,8 @@ export interface AccountMailerDeps {
   limiter: RateLimiter;
   ledger: DeliveryLedger;
   cipher: TokenCipher;
+  /** APP_BASE_URL: the only origin a link may point to. */
+  appBaseUrl: string;
   policy: DeliveryPolicy;
   metrics: Metrics;
   logger: Logger;
@@ -22,6 +24,7 @@ export interface AccountMailerDeps {
 
 const kindOf: Record<AccountEmailEvent['type'], AccountEmailType> = {
   'invite.address-code': 'address-code',
+  'account.password-reset': 'password-reset',
 };
 
 interface Prepared {
@@ -36,7 +39,7 @@ export function accountEmailKey(eventId: string): string {
 }
 
 /**
- * Sends account emails (address codes): one send per event, through the same ledger,
+ * Sends account emails (address codes, password reset links): one send per event, through the same ledger,
  * SMTP pool and rate limit as invitations, with the same retries. Unlike an invitation
  * no delivery result is published (there is no invite channel whose state it would be)
  * and no dead letter is kept (a code is worth minutes; the person asks for another):
@@ -55,6 +58,13 @@ export function createAccountMailer(deps: AccountMailerDeps) {
           if (!/^[0-9]{6}$/.test(code)) return null;
           const rendered = renderAddressCode({ code, orgName: event.orgName, expiresAt: event.expiresAt, locale: event.locale });
           return { to: { email: event.email, phone: null }, link: '', rendered: { ...rendered, sms: '' } };
+        }
+        case 'account.password-reset': {
+          const token = deps.cipher.decrypt(event.encryptedToken, sealedAs.passwordReset(event.userId));
+          if (!matches(PasswordResetToken, token)) return null;
+          const link = passwordResetLink(deps.appBaseUrl, token);
+          const rendered = renderPasswordReset({ link, expiresAt: event.expiresAt, locale: event.locale });
+          return { to: { email: event.email, phone: null }, link, rendered: { ...rendered, sms: '' } };
         }
       }
     } catch {
