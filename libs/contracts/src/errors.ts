@@ -43,6 +43,8 @@ export const errorCatalogue = {
     title: 'An account with this email already exists; sign in to accept the invite',
   },
   USERNAME_TAKEN: { status: 409, title: 'This username is taken' },
+  WEBHOOK_LIMIT_REACHED: { status: 409, title: 'The organisation has as many webhook endpoints as it may have' },
+  WEBHOOK_DISABLED: { status: 409, title: 'This webhook endpoint is disabled; enable it first' },
   IDEMPOTENCY_IN_PROGRESS: {
     status: 409,
     title: 'A request with this Idempotency-Key is still being processed; retry shortly',

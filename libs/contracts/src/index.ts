@@ -20,3 +20,5 @@ export * from './schemas/http.ts';
 export * from './schemas/console.ts';
 export * from './schemas/dev-mailbox.ts';
 export * from './schemas/service-status.ts';
+export * from './schemas/webhooks.ts';
+export * from './security/webhook-signature.ts';

@@ -38,6 +38,18 @@ import {
 } from './schemas/orgs.ts';
 import { AnalyticsRequest, AnalyticsView, OrgSettings, UpdateOrgSettingsRequest } from './schemas/console.ts';
 import { PasswordResetConfirm, PasswordResetRequest, PasswordResetRequested } from './schemas/password-reset.ts';
+import {
+  CreateWebhookRequest,
+  ListWebhookDeliveriesRequest,
+  UpdateWebhookRequest,
+  WebhookDeliveryPage,
+  WebhookDeliveryRef,
+  WebhookDeliveryView,
+  WebhookList,
+  WebhookRef,
+  WebhookView,
+  WebhookWithSecret,
+} from './schemas/webhooks.ts';
 import type { OperationName } from './subjects.ts';
 
 /**
@@ -86,6 +98,15 @@ export const operations = {
   'invite.decline': op(TokenRequest, DeclineInviteReply, 'anyone'),
   'invite.address.send-code': op(TokenRequest, AddressCodeSent, 'anyone'),
   'invite.address.confirm': op(ConfirmAddressRequest, AddressConfirmed, 'anyone'),
+  'webhook.create': op(CreateWebhookRequest, WebhookWithSecret, 'user'),
+  'webhook.list': op(OrgRef, WebhookList, 'user'),
+  'webhook.get': op(WebhookRef, WebhookView, 'user'),
+  'webhook.update': op(UpdateWebhookRequest, WebhookView, 'user'),
+  'webhook.delete': op(WebhookRef, Empty, 'user'),
+  'webhook.rotate-secret': op(WebhookRef, WebhookWithSecret, 'user'),
+  'webhook.test': op(WebhookRef, WebhookDeliveryView, 'user'),
+  'webhook.deliveries': op(ListWebhookDeliveriesRequest, WebhookDeliveryPage, 'user'),
+  'webhook.delivery.replay': op(WebhookDeliveryRef, WebhookDeliveryView, 'user'),
   'auth.password-reset.request': op(PasswordResetRequest, PasswordResetRequested, 'anyone'),
   'auth.password-reset.confirm': op(PasswordResetConfirm, Empty, 'anyone'),
   'auth.login': op(LoginRequest, TokenPair, 'anyone'),

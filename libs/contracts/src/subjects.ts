@@ -28,6 +28,15 @@ export const operationNames = [
   'invite.decline',
   'invite.address.send-code',
   'invite.address.confirm',
+  'webhook.create',
+  'webhook.list',
+  'webhook.get',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.rotate-secret',
+  'webhook.test',
+  'webhook.deliveries',
+  'webhook.delivery.replay',
   'auth.password-reset.request',
   'auth.password-reset.confirm',
   'auth.login',
@@ -86,6 +95,8 @@ export interface NatsNames {
   notifierConsumer: string;
   /** Durable consumer of the invites service on the notification stream. */
   deliveryConsumer: string;
+  /** Durable consumer of the webhook dispatcher, one on each stream (a 2.9 server takes one filter subject). */
+  webhooksConsumer: string;
 }
 
 /**
@@ -113,5 +124,6 @@ export function natsNames(prefix = ''): NatsNames {
     serviceStatus: stream('service_status'),
     notifierConsumer: 'notifier',
     deliveryConsumer: 'invites-delivery',
+    webhooksConsumer: 'webhooks',
   };
 }

@@ -21,6 +21,7 @@ import { pageRoutes } from './routes/page.routes.ts';
 import { settingsRoutes } from './routes/settings.routes.ts';
 import type { GatewayDeps } from './routes/support.ts';
 import { tokenRoutes } from './routes/token.routes.ts';
+import { webhookRoutes } from './routes/webhooks.routes.ts';
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -129,6 +130,7 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
   await app.register(orgRoutes, { deps });
   await app.register(analyticsRoutes, { deps });
   await app.register(settingsRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
   await app.register(eventRoutes, { deps });
   await app.register(tokenRoutes, { deps });
   await app.register(pageRoutes);

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LogLevel, loadConfig, resolveSecrets } from '@invite/contracts';
+import { webhookPolicyEnv, webhookPolicyProblems } from './webhooks/webhooks.config.ts';
 
 const Int = (defaultValue: number, minimum: number, maximum: number, description: string) =>
   Type.Integer({ default: defaultValue, minimum, maximum, description });
@@ -34,6 +35,7 @@ export const InvitesEnv = Type.Object({
   RECONCILE_AFTER_SECONDS: Int(900, 1, 604_800, 'Re-publish a delivery still unconfirmed after this long'),
   RECONCILE_INTERVAL_MS: Int(60_000, 100, 3_600_000, 'Interval of the delivery reconciler'),
   SERVICE_CONCURRENCY: Int(64, 1, 10_000, 'Requests handled at once per process'),
+  ...webhookPolicyEnv,
 });
 
 export type InvitesConfig = Static<typeof InvitesEnv> & {
@@ -43,8 +45,11 @@ export type InvitesConfig = Static<typeof InvitesEnv> & {
 };
 
 export function loadInvitesConfig(env: NodeJS.ProcessEnv = process.env): InvitesConfig {
-  return {
+  const config = {
     ...loadConfig(InvitesEnv, env),
     ...resolveSecrets(['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'TOKEN_ENCRYPTION_KEY'], env),
   };
+  const problems = webhookPolicyProblems(config);
+  if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  return config;
 }

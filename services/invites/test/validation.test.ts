@@ -39,7 +39,7 @@ async function raw(operation: OperationName, payload: unknown, accessToken?: str
   return { status: msg.headers?.get('Nats-Service-Error-Code') ?? '', body: msg.json() as RawReply['body'] };
 }
 
-const tables = ['orgs', 'users', 'memberships', 'invites', 'audit_log', 'outbox', 'refresh_tokens', 'org_settings'] as const;
+const tables = ['orgs', 'users', 'memberships', 'invites', 'audit_log', 'outbox', 'refresh_tokens', 'org_settings', 'webhook_endpoints', 'webhook_deliveries'] as const;
 
 /**
  * Row counts of every table, and a digest of their contents. The outbox digest leaves
@@ -169,6 +169,18 @@ function badRequests(): BadRequest[] {
     { what: 'an unknown field', operation: 'invite.address.send-code', as: 'none', body: { token: pending.token, email: 'other@example.test' }, paths: ['/email'] },
     { what: 'a five-digit code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345' }, paths: ['/code'] },
     { what: 'letters in the code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345a' }, paths: ['/code'] },
+    // webhook.*
+    { what: 'an unknown event type', operation: 'webhook.create', body: { orgId, url: 'https://hooks.example.com/in', eventTypes: ['invite.opened'] }, paths: ['/eventTypes/0'] },
+    { what: 'a loopback URL', operation: 'webhook.create', body: { orgId, url: 'https://127.0.0.1/in', eventTypes: ['invite.created'] }, paths: ['/url'] },
+    { what: 'a secret of its own', operation: 'webhook.create', body: { orgId, url: 'https://hooks.example.com/in', eventTypes: ['invite.created'], secret: 'whsec_x' }, paths: ['/secret'] },
+    { what: 'an unknown field', operation: 'webhook.list', body: { orgId, extra: 1 }, paths: ['/extra'] },
+    { what: 'a bad uuid', operation: 'webhook.get', body: { orgId, webhookId: 'x' }, paths: ['/webhookId'] },
+    { what: 'an http URL', operation: 'webhook.update', body: { orgId, webhookId: uuid, url: 'http://hooks.example.com/in' }, paths: ['/url'] },
+    { what: 'a missing webhookId', operation: 'webhook.delete', body: { orgId }, paths: ['/webhookId'] },
+    { what: 'an unknown field', operation: 'webhook.rotate-secret', body: { orgId, webhookId: uuid, secret: 'whsec_x' }, paths: ['/secret'] },
+    { what: 'a bad uuid', operation: 'webhook.test', body: { orgId: 'nope', webhookId: uuid }, paths: ['/orgId'] },
+    { what: 'an unknown status', operation: 'webhook.deliveries', body: { orgId, webhookId: uuid, status: 'sent' }, paths: ['/status'] },
+    { what: 'a missing deliveryId', operation: 'webhook.delivery.replay', body: { orgId, webhookId: uuid }, paths: ['/deliveryId'] },
     { what: 'a bad email', operation: 'auth.password-reset.request', as: 'none', body: { email: 'nope' }, paths: ['/email'] },
     { what: 'an unknown field', operation: 'auth.password-reset.request', as: 'none', body: { email: org.ownerEmail, userId: 'x' }, paths: ['/userId'] },
     { what: 'a short token', operation: 'auth.password-reset.confirm', as: 'none', body: { token: 'short', password: 'a long enough passphrase' }, paths: ['/token'] },

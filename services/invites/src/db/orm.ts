@@ -11,6 +11,7 @@ import { Migration20261206010000 } from './migrations/Migration20261206010000.ts
 import { Migration20261210000000 } from './migrations/Migration20261210000000.ts';
 import { Migration20261212000000 } from './migrations/Migration20261212000000.ts';
 import { Migration20261213000000 } from './migrations/Migration20261213000000.ts';
+import { Migration20261216000000 } from './migrations/Migration20261216000000.ts';
 
 /** Migrations in the order they apply; a new one is appended here and committed. */
 export const migrations = [
@@ -23,6 +24,7 @@ export const migrations = [
   { name: 'Migration20261210000000', class: Migration20261210000000 },
   { name: 'Migration20261212000000', class: Migration20261212000000 },
   { name: 'Migration20261213000000', class: Migration20261213000000 },
+  { name: 'Migration20261216000000', class: Migration20261216000000 },
 ];
 
 export interface OrmOptions {

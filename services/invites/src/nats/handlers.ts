@@ -9,6 +9,8 @@ import { createOrg, listAudit, listMembers, updateOrg, usage } from '../domain/o
 import { getOrgSettings, updateOrgSettings } from '../domain/settings.commands.ts';
 import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.commands.ts';
 import { confirmAddress, sendAddressCode } from '../domain/address.commands.ts';
+import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../webhooks/webhook.commands.ts';
+import { listWebhookDeliveries, replayWebhookDelivery, sendTestMessage } from '../webhooks/webhook-deliveries.commands.ts';
 import { confirmPasswordReset, requestPasswordReset } from '../domain/password-reset.commands.ts';
 
 export type Handler<N extends OperationName> = (ctx: Context, request: RequestOf<N>) => Promise<ReplyOf<N>>;
@@ -38,6 +40,15 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'invite.decline': (ctx, r) => declineInvite(ctx, r.token),
   'invite.address.send-code': (ctx, r) => sendAddressCode(ctx, r.token),
   'invite.address.confirm': confirmAddress,
+  'webhook.create': createWebhook,
+  'webhook.list': listWebhooks,
+  'webhook.get': getWebhook,
+  'webhook.update': updateWebhook,
+  'webhook.delete': deleteWebhook,
+  'webhook.rotate-secret': rotateWebhookSecret,
+  'webhook.test': sendTestMessage,
+  'webhook.deliveries': listWebhookDeliveries,
+  'webhook.delivery.replay': replayWebhookDelivery,
   'auth.password-reset.request': requestPasswordReset,
   'auth.password-reset.confirm': confirmPasswordReset,
   'auth.login': login,
