@@ -68,7 +68,7 @@ describe('chaos: a 3-node NATS cluster loses its stream leader under load', () =
     await s.nats.healthy();
     const readiness = await s.readiness();
     const leaders = await Promise.all(['INVITES', 'NOTIFICATIONS', 'KV_deliveries'].map(async (n) => `${n}: ${(await jsm.streams.info(n)).cluster?.leader}`));
-    console.info(summaryLine('nats-cluster', books, records, { 'load s': loadSeconds.toFixed(1), 'emails drained s': deliverySeconds.toFixed(1) }));
+    console.info(summaryLine('nats-cluster', books, records, { 'load s': loadSeconds.toFixed(1), 'emails drained s': deliverySeconds.toFixed(1), 'republished by the reconciler': s.republished() }));
     log(`answers: ${JSON.stringify(books.answers)}; leaders now ${leaders.join(', ')}`);
     if (books.unacknowledged.length) log(`unacknowledged: ${JSON.stringify(books.unacknowledged.slice(0, 10))}`);
 

@@ -86,6 +86,14 @@ describe('chaos: PostgreSQL unavailable', () => {
       else await sleep(100);
     }
     const recoverySeconds = ((firstSuccess ?? performance.now()) - upAt) / 1000;
+    // Work resumed: the email of the first invite created after the outage went out.
+    const firstAfter = await s.sql<{ id: string }>(`select id from invites where org_id = $1 and email like 'recovery.%' order by created_at limit 1`, [org.orgId]);
+    let emailResumed: number | undefined;
+    while (emailResumed === undefined && performance.now() - upAt < 120_000) {
+      if ((await s.mail.mails()).some((m) => m.messageId.startsWith(`<${firstAfter[0]?.id}.`))) emailResumed = performance.now();
+      else await sleep(100);
+    }
+    const emailResumeSeconds = ((emailResumed ?? performance.now()) - upAt) / 1000;
     const afterLoad = startInviteLoad({ base: s.base, orgId: org.orgId, accessToken: org.accessToken, total: 300, inFlight, tag: 'after' });
     const after = await afterLoad.done;
     const readyAgain = await s.ready(60_000);
@@ -101,10 +109,12 @@ describe('chaos: PostgreSQL unavailable', () => {
     const afterRetries = after.reduce((n, o) => n + o.answers.length - 1, 0);
     console.info(
       summaryLine('postgres-outage', books, [{ name: `postgres down ${outageSeconds}s`, atAcknowledged: before.length, duringLoad: true, recoverySeconds }], {
+        'first email after s': emailResumeSeconds.toFixed(1),
         'outage requests': probes.length,
         'slowest outage answer ms': Math.round(slowest),
         'retries after': afterRetries,
         'emails drained s': deliverySeconds.toFixed(1),
+        'republished by the reconciler': s.republished(),
       }),
     );
     log(`outage answers: ${JSON.stringify(statuses)}; invites /readyz while down: ${JSON.stringify([...new Set(invitesReadiness)])}; all ready ${readyAgain.toFixed(1)} s after the burst`);
@@ -122,6 +132,9 @@ describe('chaos: PostgreSQL unavailable', () => {
     // Resumes by itself, and the pool serves a burst right after.
     expect(firstSuccess).toBeDefined();
     expect(recoverySeconds).toBeLessThan(15);
+    // The outbox relay retried at least every 5 s through the outage (it backed off to 30 s before).
+    expect(emailResumed).toBeDefined();
+    expect(emailResumeSeconds).toBeLessThan(10);
     expect(after.every((o) => o.final === 201)).toBe(true);
     expect(afterRetries).toBe(0);
     expect(books.lostWrites).toBe(0);

@@ -62,7 +62,7 @@ describe('chaos: every process and server restarted under load', () => {
     await sleep(3000);
     const books = await keepBooks(s, org.orgId, org.accessToken, outcomes);
     const readiness = await s.readiness();
-    console.info(summaryLine('restarts', books, records, { 'load s': loadSeconds.toFixed(1), 'emails drained s': deliverySeconds.toFixed(1) }));
+    console.info(summaryLine('restarts', books, records, { 'load s': loadSeconds.toFixed(1), 'emails drained s': deliverySeconds.toFixed(1), 'republished by the reconciler': s.republished() }));
     log(`answers: ${JSON.stringify(books.answers)}`);
     if (books.unacknowledged.length) log(`unacknowledged: ${JSON.stringify(books.unacknowledged.slice(0, 10))}`);
 

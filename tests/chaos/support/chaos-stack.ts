@@ -178,6 +178,22 @@ export async function startChaosStack(options: StackOptions) {
     outputOf(name: ServiceName): string {
       return [...outputs[name], services.get(name)?.output() ?? ''].join('');
     },
+    /**
+     * Invites whose delivery the reconciler re-published (still unconfirmed after
+     * RECONCILE_AFTER_SECONDS): events lost, or only late behind a stalled notifier.
+     */
+    republished(): number {
+      let total = 0;
+      for (const line of stack.outputOf('invites').split('\n')) {
+        if (!line.includes('reconciler: re-published')) continue;
+        try {
+          total += (JSON.parse(line) as { invites?: number }).invites ?? 0;
+        } catch {
+          // not a JSON line
+        }
+      }
+      return total;
+    },
     /** Per service, its log lines at level warn and above, message → count: what the faults made it say. */
     errorsLogged(): Record<ServiceName, Record<string, number>> {
       const logged = {} as Record<ServiceName, Record<string, number>>;

@@ -38,6 +38,13 @@ interface OutboxRow {
 const observeEveryMs = 1000;
 
 /**
+ * Longest wait between two tries while PostgreSQL or JetStream fails (publishing, and
+ * re-opening the LISTEN connection). Trying costs one refused connection; at 30 s, the
+ * events committed right after a 30 s PostgreSQL outage waited another 30 s for it.
+ */
+const maxBackoffMs = 5000;
+
+/**
  * Publishes committed outbox rows to JetStream. A row is marked published only after
  * JetStream acknowledged it; a crash in between re-publishes it under the same msgID,
  * which JetStream's duplicate window drops. Rows are claimed with
@@ -126,7 +133,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       client.end().catch(() => {});
       if (!running) return;
       logger.warn({ err: error }, 'outbox: LISTEN connection lost; polling until it is back');
-      const delay = Math.min(30_000, options.pollMs * 2 ** Math.min(attempt, 5));
+      const delay = Math.min(maxBackoffMs, options.pollMs * 2 ** Math.min(attempt, 5));
       setTimeout(() => void listen(attempt + 1), delay).unref();
     };
     client.on('notification', () => {
@@ -161,7 +168,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (error) {
         metrics.outboxPublishErrors.inc();
         logger.warn({ err: error }, 'outbox: publish failed; will retry');
-        backoff = Math.min(backoff * 2, 30_000);
+        backoff = Math.min(backoff * 2, Math.max(maxBackoffMs, options.pollMs));
       }
       if (!running) break;
       if (signalled) continue;
