@@ -1,10 +1,14 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for the three services; the build argument SERVICE picks which:
+# One image recipe for the services; the build argument SERVICE picks which:
 #
 #   docker build --build-arg SERVICE=gateway  -t invite-platform/gateway:0.1.0  .
 #   docker build --build-arg SERVICE=invites  -t invite-platform/invites:0.1.0  .
 #   docker build --build-arg SERVICE=notifier -t invite-platform/notifier:0.1.0 .
+#   docker build --build-arg SERVICE=webhooks -t invite-platform/webhooks:0.1.0 .
+#
+# The webhook dispatcher is the invites workspace's code run as its own process
+# (services/invites/src/webhooks/server.ts): its image holds that workspace.
 #
 # One file rather than three because the services share everything that matters here
 # (the workspace layout, the lockfile, libs/, the runtime): three copies would drift.
@@ -19,7 +23,7 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 ARG SERVICE
-RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=gateway|invites|notifier" >&2; exit 1; }
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=gateway|invites|notifier|webhooks" >&2; exit 1; }
 WORKDIR /app
 
 # Manifests first, so the install layer is rebuilt only when dependencies change.
@@ -36,6 +40,7 @@ COPY services/notifier/package.json services/notifier/
 # The workspace this image runs (each service's operator CLI, src/admin.ts, ships with it).
 RUN case "${SERVICE}" in \
       gateway|notifier|invites) echo "services/${SERVICE}" ;; \
+      webhooks) echo "services/invites" ;; \
       *) echo "unknown SERVICE '${SERVICE}'" >&2; exit 1 ;; \
     esac > /tmp/workspaces
 
@@ -57,7 +62,10 @@ RUN set -eu; \
     mkdir -p /out/services; \
     cp -a package.json node_modules libs healthcheck.mjs warm-compile-cache.mjs /out/; \
     for ws in $(cat /tmp/workspaces); do cp -a "$ws" /out/services/; done; \
-    ln -s "services/${SERVICE}/src/server.ts" /out/server.ts
+    case "${SERVICE}" in \
+      webhooks) ln -s services/invites/src/webhooks/server.ts /out/server.ts ;; \
+      *) ln -s "services/${SERVICE}/src/server.ts" /out/server.ts ;; \
+    esac
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
@@ -94,8 +102,8 @@ LABEL org.opencontainers.image.title="invite-platform-${SERVICE}" \
       org.opencontainers.image.licenses="Apache-2.0"
 
 USER 1000:1000
-EXPOSE 3000 9101 9102
-# /readyz of the service's own port (GATEWAY_PORT, INVITES_HTTP_PORT or NOTIFIER_HTTP_PORT).
+EXPOSE 3000 9101 9102 9103
+# /readyz of the service's own port (GATEWAY_PORT, INVITES_HTTP_PORT, NOTIFIER_HTTP_PORT or WEBHOOKS_HTTP_PORT).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "/app/healthcheck.mjs"]
 ENTRYPOINT ["/usr/bin/tini", "--"]

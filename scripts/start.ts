@@ -8,7 +8,7 @@ import { serviceEnvironment, serviceNodeFlags } from './service-process.ts';
  * `npm start`: checks that PostgreSQL and NATS answer and that the services' ports are
  * free, then runs every service as its own process with the same environment, prefixing
  * their logs (readable at a terminal, JSON when piped; LOG_FORMAT=pretty|json decides),
- * prints the console's address once all three are ready, and stops them all on Ctrl-C. Each service applies what it needs at start (migrations, streams, consumers).
+ * prints the console's address once all of them are ready, and stops them all on Ctrl-C. Each service applies what it needs at start (migrations, streams, consumers).
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,6 +16,8 @@ const services = [
   { name: 'invites', entry: 'services/invites/src/server.ts', port: process.env.INVITES_HTTP_PORT ?? '9101' },
   { name: 'gateway', entry: 'services/gateway/src/server.ts', port: process.env.GATEWAY_PORT ?? '3000' },
   { name: 'notifier', entry: 'services/notifier/src/server.ts', port: process.env.NOTIFIER_HTTP_PORT ?? '9102' },
+  // The webhook dispatcher: the invites service's code and database, in a process of its own.
+  { name: 'webhooks', entry: 'services/invites/src/webhooks/server.ts', port: process.env.WEBHOOKS_HTTP_PORT ?? '9103' },
 ];
 const appBaseUrl = process.env.APP_BASE_URL ?? 'http://localhost:3000';
 
@@ -93,7 +95,7 @@ function portFree(port: number, host?: string): Promise<boolean> {
   });
 }
 
-const portVariables: Record<string, string> = { invites: 'INVITES_HTTP_PORT', gateway: 'GATEWAY_PORT', notifier: 'NOTIFIER_HTTP_PORT' };
+const portVariables: Record<string, string> = { invites: 'INVITES_HTTP_PORT', gateway: 'GATEWAY_PORT', notifier: 'NOTIFIER_HTTP_PORT', webhooks: 'WEBHOOKS_HTTP_PORT' };
 const taken: string[] = [];
 for (const service of services) {
   const port = Number(service.port);
@@ -109,10 +111,11 @@ if (taken.length) {
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-/** What each service logs once it serves: the ready line below waits for all three. */
+/** What each service logs once it serves: the ready line below waits for all of them. */
 const readyLine: Record<string, RegExp> = {
   invites: /"msg":"invites ready"/,
   notifier: /"msg":"notifier ready"/,
+  webhooks: /"msg":"webhooks ready"/,
   gateway: /"msg":"Server listening at /,
 };
 const waiting = new Set(services.map((s) => s.name));
@@ -185,7 +188,7 @@ process.stdout.write(
     `  API and OpenAPI docs: ${appBaseUrl}/docs (accept links open ${appBaseUrl}/invite#token=…)\n` +
     services.map((s) => `  ${s.name}: health, readiness and metrics at http://localhost:${s.port}/healthz /readyz /metrics\n`).join('') +
     (devMailbox ? `  Nothing is sent (no SMTP_URL, no TWILIO_*): emails and SMS are kept in the development mailbox, ${appBaseUrl}/dev/mailbox\n` : '') +
-    `Press Ctrl-C to stop. The console's address follows once all three are ready.\n`,
+    `Press Ctrl-C to stop. The console's address follows once all of them are ready.\n`,
 );
 
 function stop(code = 0) {

@@ -80,6 +80,7 @@ beforeAll(async () => {
     APP_BASE_URL: base,
     INVITES_HTTP_PORT: '0',
     NOTIFIER_HTTP_PORT: '0',
+    WEBHOOKS_HTTP_PORT: '0',
     SMTP_URL: smtp.url,
     SMTP_FROM: 'invites@stack.test',
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
@@ -90,6 +91,7 @@ beforeAll(async () => {
   await Promise.all([
     stack.waitFor(/\[invites\].*"msg":"invites ready"/, 60_000),
     stack.waitFor(/\[notifier\].*"msg":"notifier ready"/, 60_000),
+    stack.waitFor(/\[webhooks\].*"msg":"webhooks ready"/, 60_000),
     stack.waitFor(/\[gateway\].*Server listening at/, 60_000),
   ]);
   // The console's address, once all three are ready (and only then: it comes after each ready line).
@@ -173,5 +175,6 @@ describe('the three services as npm start runs them', () => {
     expect(stack.output()).toMatch(/\[gateway\]/);
     expect(stack.output()).toMatch(/"msg":"invites stopping"/);
     expect(stack.output()).toMatch(/"msg":"notifier stopping/);
+    expect(stack.output()).toMatch(/"msg":"webhooks stopping/);
   });
 });

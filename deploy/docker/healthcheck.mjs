@@ -4,6 +4,7 @@ const ports = {
   gateway: process.env.GATEWAY_PORT ?? '3000',
   invites: process.env.INVITES_HTTP_PORT ?? '9101',
   notifier: process.env.NOTIFIER_HTTP_PORT ?? '9102',
+  webhooks: process.env.WEBHOOKS_HTTP_PORT ?? '9103',
 };
 const port = ports[process.env.SERVICE ?? ''];
 if (!port) {

@@ -37,5 +37,7 @@ function* modules(dir) {
     else if (item.name.endsWith('.ts') && !entryPoints.has(item.name)) yield path;
   }
 }
-const roots = [join(app, 'services', service, 'src'), ...readdirSync(join(app, 'libs')).map((lib) => join(app, 'libs', lib, 'src'))];
+// The webhook dispatcher runs the invites workspace's code.
+const workspace = service === 'webhooks' ? 'invites' : service;
+const roots = [join(app, 'services', workspace, 'src'), ...readdirSync(join(app, 'libs')).map((lib) => join(app, 'libs', lib, 'src'))];
 for (const root of roots) for (const path of modules(root)) await import(pathToFileURL(path).href);

@@ -20,12 +20,12 @@ type ComposeService = {
   depends_on?: Record<string, { condition: string }>;
 };
 const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
-const apps = ['gateway', 'invites', 'notifier'];
+const apps = ['gateway', 'invites', 'notifier', 'webhooks'];
 
 describe('docker-compose.yml', () => {
   it('has the platform and its infrastructure', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['gateway', 'grafana', 'invites', 'jaeger', 'mailpit', 'nats', 'nats-exporter', 'notifier', 'postgres', 'prometheus'].sort(),
+      ['gateway', 'grafana', 'invites', 'jaeger', 'mailpit', 'nats', 'nats-exporter', 'notifier', 'postgres', 'prometheus', 'webhooks'].sort(),
     );
   });
 
@@ -42,8 +42,10 @@ describe('docker-compose.yml', () => {
   it('wires the database, the SMTP server and the secrets', () => {
     expect(compose.services.invites!.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\/invites$/);
     expect(compose.services.invites!.depends_on?.postgres?.condition).toBe('service_healthy');
+    expect(compose.services.webhooks!.environment?.DATABASE_URL).toBe(compose.services.invites!.environment?.DATABASE_URL);
+    expect(compose.services.webhooks!.depends_on?.invites?.condition).toBe('service_healthy');
     expect(compose.services.notifier!.environment?.SMTP_URL).toBe('smtp://mailpit:1025');
-    for (const [name, keys] of Object.entries({ invites: ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'TOKEN_ENCRYPTION_KEY'], notifier: ['TOKEN_ENCRYPTION_KEY'], gateway: ['JWT_PUBLIC_KEY'] })) {
+    for (const [name, keys] of Object.entries({ invites: ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'TOKEN_ENCRYPTION_KEY'], notifier: ['TOKEN_ENCRYPTION_KEY'], webhooks: ['TOKEN_ENCRYPTION_KEY'], gateway: ['JWT_PUBLIC_KEY'] })) {
       // `${VAR:?message}`: compose refuses to start without the secret instead of running with none.
       for (const key of keys) expect(compose.services[name]!.environment?.[key], `${name} ${key}`).toMatch(new RegExp(`^\\$\\{${key}:\\?`));
     }

@@ -67,12 +67,12 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
 
   it('renders the whole platform in one namespace', () => {
     for (const [kind, names] of Object.entries({
-      Deployment: ['gateway', 'invites', 'notifier'],
-      Service: ['gateway', 'invites', 'notifier'],
+      Deployment: ['gateway', 'invites', 'notifier', 'webhooks'],
+      Service: ['gateway', 'invites', 'notifier', 'webhooks'],
       HorizontalPodAutoscaler: ['gateway', 'invites'],
       ScaledObject: ['notifier'],
-      PodDisruptionBudget: ['gateway', 'invites', 'notifier'],
-      ServiceMonitor: ['gateway', 'invites', 'notifier'],
+      PodDisruptionBudget: ['gateway', 'invites', 'notifier', 'webhooks'],
+      ServiceMonitor: ['gateway', 'invites', 'notifier', 'webhooks'],
       Job: ['invites-migrate', 'nats-streams'],
       Ingress: ['gateway'],
       Cluster: ['invites-db'],

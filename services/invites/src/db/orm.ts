@@ -60,7 +60,8 @@ async function ensureDatabase(orm: MikroORM): Promise<void> {
   try {
     await orm.schema.ensureDatabase({ create: true });
   } catch (error) {
-    if ((error as { code?: string }).code !== '42P04') throw error;
+    // 42P04 duplicate_database; 23505 when the other CREATE DATABASE commits while this one runs.
+    if (!['42P04', '23505'].includes(String((error as { code?: string }).code))) throw error;
   }
 }
 
