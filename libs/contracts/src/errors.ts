@@ -7,7 +7,7 @@
 export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
-  INVALID_CREDENTIALS: { status: 401, title: 'The email or password is wrong' },
+  INVALID_CREDENTIALS: { status: 401, title: 'The email, username or password is wrong' },
   INVALID_REFRESH_TOKEN: { status: 401, title: 'The refresh token is not valid; sign in again' },
   REFRESH_TOKEN_REUSED: {
     status: 401,

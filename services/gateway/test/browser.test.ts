@@ -126,6 +126,9 @@ describe('the accept page', () => {
     await form.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Accept and create account' }).click();
     await expect.poll(() => page.locator('#done-message').textContent()).toContain('You are now a member of Acme <Rockets> & Co');
+    // The way on: the console, where the new member signs in.
+    expect(await page.locator('#done-next a').getAttribute('href')).toBe('/console');
+    expect(await page.locator('#done-next').textContent()).toBe('Open the console to see your organisation.');
     await page.screenshot({ path: `${shots}/accept-done.png`, fullPage: true });
     expect(await membersEmails()).toContain(who);
     await page.context().close();
@@ -211,8 +214,16 @@ describe('the accept page', () => {
   it('declines', async () => {
     const who = email('decline');
     const page = await openPage(await invite(who));
-    page.on('dialog', (dialog) => void dialog.accept());
+    // Asked on the page, not with the browser's confirm(); "Keep the invitation" goes back.
+    page.on('dialog', () => {
+      throw new Error('the page opened a browser dialog');
+    });
     await page.getByRole('button', { name: 'Decline' }).first().click();
+    await page.getByRole('button', { name: 'Keep the invitation' }).click();
+    expect(await page.locator('#decline-confirm').isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Decline' }).first().click();
+    expect(await page.locator('#decline-title').textContent()).toBe('Decline this invitation?');
+    await page.getByRole('button', { name: 'Yes, decline' }).click();
     await expect.poll(() => page.locator('#done-message').textContent()).toContain('You declined');
     await page.screenshot({ path: `${shots}/decline-done.png`, fullPage: true });
     const [row] = await g.invites.sql<{ status: string }>(`select status from invites where email = ?`, [who]);
@@ -227,7 +238,11 @@ describe('the accept page', () => {
     await g.invites.sql(`update invites set expires_at = now() - interval '1 minute' where email = ?`, [who]);
     const page = await openPage(url, 390);
     await expect.poll(() => page.locator('#done-message').textContent()).toContain('This invite has expired');
-    expect(await page.locator('#status').getAttribute('class')).toContain('error');
+    // Said once, as an alert, with the way in for someone who already joined.
+    expect(await page.locator('#done-message').getAttribute('role')).toBe('alert');
+    expect(await page.locator('#status').isVisible()).toBe(false);
+    expect(await page.getByText('This invite has expired').count()).toBe(1);
+    expect(await page.locator('#done-next').textContent()).toBe('Already a member? Sign in to the console.');
     await page.screenshot({ path: `${shots}/expired.png`, fullPage: true });
     await page.context().close();
   });

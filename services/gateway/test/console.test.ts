@@ -61,7 +61,7 @@ describe('the console', () => {
     await page.getByLabel('Email').fill(stack.org.ownerEmail);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('#signin-status').textContent()).toBe('The email or password is wrong.');
+    await expect.poll(() => page.locator('#signin-status').textContent()).toBe('The email, username or password is wrong.');
 
     await page.getByLabel('Password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Sign in' }).click();

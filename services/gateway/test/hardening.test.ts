@@ -118,7 +118,7 @@ function cases(): Case[] {
   out.push(
     typed('login: email a number', '/v1/auth/login', { email: 5, password: 'x' }, '/email'),
     typed('login: password an array', '/v1/auth/login', { email: 'a@example.test', password: ['x'] }, '/password'),
-    typed('login: not an email', '/v1/auth/login', { email: 'nobody', password: 'x' }, '/email'),
+    typed('login: no email or username', '/v1/auth/login', { email: '', password: 'x' }, '/email'),
     typed('login: missing password', '/v1/auth/login', { email: 'a@example.test' }, '/password'),
     typed('login: empty password', '/v1/auth/login', { email: 'a@example.test', password: '' }, '/password'),
     typed('login: password over 128', '/v1/auth/login', { email: 'a@example.test', password: big(129) }, '/password'),

@@ -44,6 +44,14 @@ describe('signing in', () => {
     expect(ok.user.email).toBe(org.ownerEmail);
   });
 
+  it('signs in with the username chosen at sign-up too, in any letter case', async () => {
+    const username = org.owner.user.username;
+    const pair = await t.client.call('auth.login', { email: username.toUpperCase(), password });
+    expect(pair.user.id).toBe(org.owner.user.id);
+    await expect(t.client.call('auth.login', { email: username, password: 'not the password 123' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(t.client.call('auth.login', { email: `${username}-nobody`, password })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  });
+
   it('does not create a session for a failed sign-in', async () => {
     const [before] = await t.sql<{ n: number }>(`select count(*)::int as n from refresh_tokens`);
     await failure(t.client.call('auth.login', { email: org.ownerEmail, password: 'not the right password' }));

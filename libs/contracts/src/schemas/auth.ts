@@ -1,13 +1,13 @@
 import { Type, type Static } from 'typebox';
-import { Email, MembershipView, Role, UserView, Uuid } from './common.ts';
+import { MembershipView, Role, UserView, Uuid } from './common.ts';
 
 const strict = { additionalProperties: false } as const;
 
 /** `auth.login` request. */
 export const LoginRequest = Type.Object(
   {
-    /** Account email. */
-    email: Email,
+    /** The account's email address, or its username (a value without `@`). */
+    email: Type.String({ minLength: 1, maxLength: 254, description: "The account's email address, or its username" }),
     /** Account password. */
     password: Type.String({ minLength: 1, maxLength: 128 }),
   },

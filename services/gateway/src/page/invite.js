@@ -52,11 +52,34 @@ function show(...ids) {
   for (const id of forms) $(id).hidden = !ids.includes(id);
 }
 
-function finish(text, isError = false) {
+/** "a member", "an admin", "an owner". */
+function withArticle(role) {
+  return `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role}`;
+}
+
+/**
+ * The end of the page: the outcome once (as an alert when it is a refusal), and the way
+ * on: the console after joining, signing in when the link can no longer be used.
+ */
+function finish(text, isError = false, next = isError ? 'signin' : undefined) {
   show();
+  $('decline-confirm').hidden = true;
   $('done').hidden = false;
-  $('done-message').textContent = text;
-  setStatus(isError ? text : '', isError);
+  const message = $('done-message');
+  message.textContent = text;
+  message.classList.toggle('error', isError);
+  message.setAttribute('role', isError ? 'alert' : 'status');
+  setStatus('');
+  $('status').hidden = true;
+  const way = $('done-next');
+  way.replaceChildren();
+  if (next) {
+    const link = document.createElement('a');
+    link.href = '/console';
+    link.textContent = next === 'console' ? 'Open the console' : 'Sign in to the console';
+    way.append(next === 'console' ? '' : 'Already a member? ', link, next === 'console' ? ' to see your organisation.' : '.');
+    way.hidden = false;
+  }
   $('main').focus();
 }
 
@@ -83,12 +106,23 @@ function busy(form, isBusy) {
   for (const button of form.querySelectorAll('button')) button.disabled = isBusy;
 }
 
-async function decline(form) {
-  if (!confirm('Decline this invitation?')) return;
-  busy(form, true);
+/** Asks on the page itself (not the browser's confirm()), then declines. */
+function askToDecline(shown) {
+  show();
+  $('decline-confirm').hidden = false;
+  $('decline-no').onclick = () => {
+    $('decline-confirm').hidden = true;
+    show(...shown);
+  };
+  $('decline-yes').onclick = () => decline();
+  $('decline-yes').focus();
+}
+
+async function decline() {
+  $('decline-yes').disabled = true;
   const result = await api('/v1/invites/decline', { token });
-  busy(form, false);
-  if (result.ok) finish('You declined the invitation. Nothing else will happen.');
+  $('decline-yes').disabled = false;
+  if (result.ok) finish('You declined the invitation. Nothing else will happen.', false, undefined);
   else finish(explain(result.problem), true);
 }
 
@@ -100,7 +134,7 @@ async function acceptAsNew(event) {
   setStatus('Creating your account…');
   const result = await api('/v1/invites/accept', { token, proof, name: fields.name, username: fields.username, password: fields.password });
   busy(form, false);
-  if (result.ok) return finish(`Welcome, ${result.data.user.name}! You are now a ${result.data.membership.role} of ${result.data.membership.orgName}.`);
+  if (result.ok) return finish(`Welcome, ${result.data.user.name}! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`, false, 'console');
   if (result.problem.code === 'ADDRESS_NOT_VERIFIED') {
     proof = undefined;
     show('signin', 'newaccount');
@@ -129,7 +163,7 @@ async function acceptAsExisting(event, email) {
   }
   const result = await api('/v1/invites/accept', { token }, login.data.accessToken);
   busy(form, false);
-  if (result.ok) return finish(`Welcome back! You are now a ${result.data.membership.role} of ${result.data.membership.orgName}.`);
+  if (result.ok) return finish(`Welcome back! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`, false, 'console');
   finish(explain(result.problem), true);
 }
 
@@ -220,8 +254,11 @@ async function start() {
   $('code').addEventListener('submit', (event) => confirmCode(event, invite.email));
   $('send-code').addEventListener('click', (event) => sendCode(event.currentTarget));
   $('resend-code').addEventListener('click', (event) => sendCode(event.currentTarget));
+  $('signup-email').textContent = invite.email;
   for (const id of ['signin', 'signup']) {
-    for (const button of $(id).querySelectorAll('[data-action="decline"]')) button.addEventListener('click', () => decline($(id)));
+    for (const button of $(id).querySelectorAll('[data-action="decline"]')) {
+      button.addEventListener('click', () => askToDecline(forms.filter((form) => !$(form).hidden)));
+    }
   }
   if (invite.addressVerified) return offer(invite.email, invite.accountExists);
   // Not proven: whether the address has an account is not ours to say. Both ways in.

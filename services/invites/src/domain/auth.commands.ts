@@ -41,10 +41,21 @@ export function issueTokens(ctx: Context, user: User, family = uuidv7()): TokenP
   return { accessToken, refreshToken, expiresIn: ttl, user: toUserView(user) };
 }
 
-/** `auth.login`. Unknown email and wrong password answer alike, in about the same time. */
+/** The account an identifier names: an email address, or (without `@`) a username, in any letter case. */
+async function accountNamed(ctx: Context, identifier: string): Promise<User | null> {
+  const name = identifier.trim();
+  if (name.includes('@')) return ctx.em.findOne(User, { email: name.toLowerCase() });
+  const [row] = await ctx.em.execute<{ id: string }[]>(`select id from users where lower(username) = lower(?)`, [name]);
+  return row ? ctx.em.findOne(User, { id: row.id }) : null;
+}
+
+/**
+ * `auth.login`, by email address or username. Unknown accounts and wrong passwords
+ * answer alike, in about the same time.
+ */
 export function login(ctx: Context, request: LoginRequest): Promise<TokenPair> {
   return inTransaction(ctx, async (tx) => {
-    const user = await tx.em.findOne(User, { email: request.email.toLowerCase() });
+    const user = await accountNamed(tx, request.email);
     const ok = await verifyPassword(user?.passwordHash, request.password);
     if (!user || !ok) throw new DomainError('INVALID_CREDENTIALS');
     return issueTokens(tx, user);
