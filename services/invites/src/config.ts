@@ -15,7 +15,7 @@ export const InvitesEnv = Type.Object({
   STREAM_REPLICAS: Int(1, 1, 5, 'Replicas of the JetStream streams this service creates (3 in a NATS cluster)'),
   APP_BASE_URL: Type.String({ default: 'http://localhost:3000', pattern: '^https?://[^/]+' }),
   INVITES_HTTP_PORT: Int(9101, 0, 65535, 'Port of /healthz, /readyz and /metrics'),
-  ACCESS_TOKEN_TTL_SECONDS: Int(900, 60, 86_400, 'Lifetime of an access token'),
+  ACCESS_TOKEN_TTL_SECONDS: Int(900, 1, 86_400, 'Lifetime of an access token (a few seconds only in tests of expiry)'),
   REFRESH_TOKEN_TTL_DAYS: Int(30, 1, 365, 'Lifetime of a refresh token'),
   INVITE_DEFAULT_EXPIRY_HOURS: Int(48, 1, 720, 'Expiry of an invite when the request gives none'),
   INVITE_RATE_PER_HOUR: Int(1000, 0, 10_000_000, 'Invites one organisation may create per clock hour (0: no limit)'),

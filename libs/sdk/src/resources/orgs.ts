@@ -1,0 +1,89 @@
+import { readServerSentEvents } from '../event-stream.ts';
+import type { Http, RequestOptions } from '../http.ts';
+import { eachItem } from '../pagination.ts';
+import { routes } from '../routes.ts';
+import type {
+  AnalyticsQuery,
+  AnalyticsView,
+  AuditEntryView,
+  AuditPage,
+  ConsoleEvent,
+  MemberPage,
+  MemberView,
+  OrgSettings,
+  OrgSettingsPatch,
+  PageQuery,
+  PreviewRequest,
+  RenderedEmail,
+  UsageView,
+} from '../types.ts';
+
+/** Why the server ended a live event stream (its `end` event), e.g. `server-closing`, or the code of a lost access such as `FORBIDDEN`. */
+export type EventStreamEnd = string;
+
+/** An organisation: its people, seats, audit log, analytics, email settings and live events (admins and owners). */
+export function orgsResource(http: Http) {
+  const members = (orgId: string, page: PageQuery = {}, options: RequestOptions = {}) =>
+    http.request<MemberPage>(routes['orgs.members'], { params: { orgId }, auth: 'bearer', query: page, signal: options.signal });
+  const audit = (orgId: string, page: PageQuery = {}, options: RequestOptions = {}) =>
+    http.request<AuditPage>(routes['orgs.audit'], { params: { orgId }, auth: 'bearer', query: page, signal: options.signal });
+
+  return {
+    /** One page of members, oldest first. */
+    members,
+
+    /** Every member, a page at a time as the loop goes. */
+    allMembers(orgId: string, options: RequestOptions & { limit?: number } = {}): AsyncGenerator<MemberView, void, undefined> {
+      return eachItem((cursor) => members(orgId, { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) }, options));
+    },
+
+    /** Seats: the limit, members, pending invites and what is left. */
+    usage(orgId: string, options: RequestOptions = {}): Promise<UsageView> {
+      return http.request<UsageView>(routes['orgs.usage'], { params: { orgId }, auth: 'bearer', signal: options.signal });
+    },
+
+    /** One page of the audit log, newest first. */
+    audit,
+
+    /** The whole audit log, newest first, a page at a time as the loop goes. */
+    allAudit(orgId: string, options: RequestOptions & { limit?: number } = {}): AsyncGenerator<AuditEntryView, void, undefined> {
+      return eachItem((cursor) => audit(orgId, { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) }, options));
+    },
+
+    /** What became of the invites created from `from` to `to` (UTC days, both included, at most 366). */
+    analytics(orgId: string, period: AnalyticsQuery, options: RequestOptions = {}): Promise<AnalyticsView> {
+      return http.request<AnalyticsView>(routes['orgs.analytics'], { params: { orgId }, auth: 'bearer', query: period, signal: options.signal });
+    },
+
+    /** Email template, branding and default locale (null fields: the built-in ones). */
+    settings(orgId: string, options: RequestOptions = {}): Promise<OrgSettings> {
+      return http.request<OrgSettings>(routes['orgs.settings'], { params: { orgId }, auth: 'bearer', signal: options.signal });
+    },
+
+    /** Changes the fields given; null restores a built-in. */
+    updateSettings(orgId: string, patch: OrgSettingsPatch, options: RequestOptions = {}): Promise<OrgSettings> {
+      return http.request<OrgSettings>(routes['orgs.updateSettings'], { params: { orgId }, auth: 'bearer', json: patch, signal: options.signal });
+    },
+
+    /** The invite email as it would be sent, with the saved settings overlaid by the given ones; nothing is saved. */
+    previewEmail(orgId: string, preview: PreviewRequest = {}, options: RequestOptions = {}): Promise<RenderedEmail> {
+      return http.request<RenderedEmail>(routes['orgs.previewEmail'], { params: { orgId }, auth: 'bearer', json: preview, signal: options.signal });
+    },
+
+    /**
+     * The organisation's invite and delivery events, live, until the server ends the
+     * stream (the loop ends, and the generator returns the reason), the signal aborts or
+     * the loop breaks. There is no replay: after a reconnect, re-read the list. 429
+     * RATE_LIMITED when the caller holds too many streams.
+     */
+    async *events(orgId: string, options: RequestOptions = {}): AsyncGenerator<ConsoleEvent, EventStreamEnd | undefined, undefined> {
+      const response = await http.open(routes['orgs.events'], { params: { orgId }, auth: 'bearer', headers: { accept: 'text/event-stream' }, signal: options.signal });
+      if (!response.body) return undefined;
+      for await (const frame of readServerSentEvents(response.body)) {
+        if (frame.event === 'invite') yield JSON.parse(frame.data) as ConsoleEvent;
+        else if (frame.event === 'end') return (JSON.parse(frame.data) as { reason: EventStreamEnd }).reason;
+      }
+      return undefined;
+    },
+  };
+}

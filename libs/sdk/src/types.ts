@@ -1,0 +1,51 @@
+/**
+ * The shapes of the API, as libs/contracts defines them (types only: nothing of the
+ * contracts is loaded at run time). The rest of the SDK takes its types from here, and
+ * the published build replaces this module with the same types written out in full.
+ */
+export type {
+  AcceptInviteReply,
+  AcceptInviteRequest,
+  AddressCodeSent,
+  AddressConfirmed,
+  AnalyticsView,
+  AuditEntryView,
+  AuditPage,
+  BulkInviteReply,
+  BulkRowResult,
+  ChannelsStatus,
+  ConfirmAddressRequest,
+  ConsoleEvent,
+  DeclineInviteReply,
+  ErrorCode,
+  FieldError,
+  InviteListQuery,
+  InviteLookup,
+  InvitePage,
+  InviteView,
+  InviteWithLink,
+  LoginRequest,
+  LookupInviteRequest,
+  MemberPage,
+  MemberView,
+  MeView,
+  NewInvite,
+  OrgSettings,
+  OrgSettingsPatch,
+  PageQuery,
+  PreviewRequest,
+  RenderedEmail,
+  Role,
+  TokenPair,
+  TokenRequest,
+  UsageView,
+} from '@invite/contracts';
+
+import type { Static } from 'typebox';
+import type { AnalyticsRequest, ErrorCode, ProblemDocument } from '@invite/contracts';
+
+/** Query of `GET /v1/orgs/:orgId/analytics`: the first and last UTC day, YYYY-MM-DD, both included. */
+export type AnalyticsQuery = Omit<AnalyticsRequest, 'orgId'>;
+
+/** An `application/problem+json` body: every error of the API, its `code` one of the catalogue's. */
+export type Problem = Omit<Static<typeof ProblemDocument>, 'code'> & { code: ErrorCode };

@@ -1,0 +1,336 @@
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { codeSentFor, email, emailedProof, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../../services/invites/test/harness.ts';
+import { routes, type ConsoleEvent, type ErrorCode, type InviteClient, type RouteName, type SessionTokens } from '../src/index.ts';
+import { isRoute, problemOf, startLiveApi, type LiveApi } from './support.ts';
+
+/**
+ * Every method of the SDK against a real gateway and invites service: the happy path
+ * and a typed problem for each. The last test checks that every route of the SDK was
+ * called here, so a method added without a test fails.
+ */
+let api: LiveApi;
+let org: OrgWithOwner;
+let owner: InviteClient;
+let member: InviteClient;
+const ownerSessions: (SessionTokens | null)[] = [];
+
+beforeAll(async () => {
+  api = await startLiveApi('sdk');
+  org = await orgWithOwner(api.g.invites, 50, 'SDK Org');
+  owner = api.client({ onTokens: (tokens) => void ownerSessions.push(tokens) });
+  await owner.auth.login({ email: org.ownerEmail, password });
+  member = await signUpMember('member');
+});
+afterAll(() => api?.close());
+
+/** Invites `role` and accepts as a new account through the SDK; returns the new member's client. */
+async function signUpMember(role: 'admin' | 'member'): Promise<InviteClient> {
+  const { acceptUrl } = await owner.invites.create(org.orgId, { email: email(role), role, channels: [] });
+  const token = tokenOf(acceptUrl);
+  const client = api.client();
+  await client.invitee.accept({ token, proof: emailedProof(token), name: `A ${role}`, username: `${role}${Math.random().toString(36).slice(2, 10)}`, password });
+  return client;
+}
+
+describe('auth', () => {
+  it('login keeps the session and hands it to onTokens; a wrong password is 401 INVALID_CREDENTIALS', async () => {
+    expect(owner.tokens?.accessToken).toBeTruthy();
+    expect(ownerSessions.at(-1)).toEqual(owner.tokens);
+
+    const problem = await problemOf(api.client().auth.login({ email: org.ownerEmail, password: 'not the password at all' }));
+    expect(problem).toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
+    expectTypeOf(problem.code).toEqualTypeOf<ErrorCode>();
+  });
+
+  it('me returns the account and its memberships; signed out it is 401 UNAUTHENTICATED', async () => {
+    const me = await owner.auth.me();
+    expect(me.user.email).toBe(org.ownerEmail);
+    expect(me.memberships).toEqual([expect.objectContaining({ orgId: org.orgId, role: 'owner', orgName: 'SDK Org' })]);
+
+    expect(await problemOf(api.client().auth.me())).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
+  it('refresh rotates the pair; the old refresh token is then refused and ends that session', async () => {
+    const seen: (SessionTokens | null)[] = [];
+    const client = api.client({ onTokens: (tokens) => void seen.push(tokens) });
+    const first = await client.auth.login({ email: org.ownerEmail, password });
+    const second = await client.auth.refresh();
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(client.tokens?.refreshToken).toBe(second.refreshToken);
+    expect(seen.map((tokens) => tokens?.refreshToken)).toEqual([first.refreshToken, second.refreshToken]);
+    expect((await client.auth.me()).user.email).toBe(org.ownerEmail);
+
+    const reused = await problemOf(client.auth.refresh(first.refreshToken));
+    expect(reused).toMatchObject({ status: 401, code: 'REFRESH_TOKEN_REUSED' });
+    // Reuse revoked the whole sign-in: the client's own (newer) pair is dead too, and the session ends.
+    expect(await problemOf(client.auth.refresh())).toMatchObject({ status: 401, code: 'REFRESH_TOKEN_REUSED' });
+    expect(client.tokens).toBeNull();
+    expect(seen.at(-1)).toBeNull();
+  });
+
+  it('logout ends the session on the server and here', async () => {
+    const client = api.client();
+    const { accessToken } = await client.auth.login({ email: org.ownerEmail, password });
+    await client.auth.logout();
+    expect(client.tokens).toBeNull();
+    const stale = api.client({ tokens: { accessToken, refreshToken: 'x'.repeat(43), expiresIn: 900 } });
+    expect(await problemOf(stale.auth.me())).toMatchObject({ status: 401 });
+    expect(await problemOf(client.auth.logout())).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('invites', () => {
+  it('create returns the invite and its link; the same address again is 409 INVITE_ALREADY_PENDING', async () => {
+    const address = email('create');
+    const created = await owner.invites.create(org.orgId, { email: address, role: 'member', channels: [], message: 'Welcome' });
+    expect(created.invite).toMatchObject({ email: address, role: 'member', status: 'pending', message: 'Welcome' });
+    expect(created.acceptUrl).toContain('#token=');
+
+    const problem = await problemOf(owner.invites.create(org.orgId, { email: address, role: 'member', channels: [] }));
+    expect(problem).toMatchObject({ status: 409, code: 'INVITE_ALREADY_PENDING' });
+  });
+
+  it('create with an idempotency key replays the first answer; the key with another body is 422', async () => {
+    const key = crypto.randomUUID();
+    const invite = { email: email('idem'), role: 'member' as const, channels: [] };
+    const first = await owner.invites.create(org.orgId, invite, { idempotencyKey: key });
+    const again = await owner.invites.create(org.orgId, invite, { idempotencyKey: key });
+    expect(again).toEqual(first);
+    expect(api.sent.filter((r) => isRoute(r, 'invites.create')).at(-1)?.status).toBe(201);
+
+    const reused = await problemOf(owner.invites.create(org.orgId, { ...invite, email: email('other') }, { idempotencyKey: key }));
+    expect(reused).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    const listed = await owner.invites.list(org.orgId, { q: invite.email });
+    expect(listed.items.map((i) => i.id)).toEqual([first.invite.id]);
+  });
+
+  it('bulk takes JSON rows and CSV, with a result per row; a broken CSV is 400 with field errors', async () => {
+    const good = email('bulk');
+    const json = await owner.invites.bulk(org.orgId, [
+      { email: good, role: 'member', channels: [] },
+      { email: good, role: 'member', channels: [] },
+    ]);
+    expect(json).toMatchObject({ created: 1, failed: 1 });
+    expect(json.results[1]).toMatchObject({ row: 1, status: 'failed', code: 'DUPLICATE_ROW' });
+
+    const csvAddress = email('csv');
+    const key = crypto.randomUUID();
+    const csv = `email,role,channels\n${csvAddress},member,none\n`;
+    const fromCsv = await owner.invites.bulkCsv(org.orgId, csv, { idempotencyKey: key });
+    expect(fromCsv).toMatchObject({ created: 1, failed: 0, results: [{ row: 0, status: 'created', email: csvAddress }] });
+    expect(await owner.invites.bulkCsv(org.orgId, csv, { idempotencyKey: key })).toEqual(fromCsv);
+
+    const broken = await problemOf(owner.invites.bulkCsv(org.orgId, 'email,role\n"unbalanced,member\n'));
+    expect(broken).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(broken.errors[0]).toEqual({ path: expect.any(String), message: expect.any(String) });
+  });
+
+  it('list filters and pages; listAll and listPages walk every page; a bad limit is 400 naming /query/limit', async () => {
+    const marker = `pager${Date.now()}`;
+    const addresses = Array.from({ length: 5 }, (_, i) => `${marker}.${i}@example.test`);
+    for (const address of addresses) await owner.invites.create(org.orgId, { email: address, role: 'member', channels: [] });
+
+    const first = await owner.invites.list(org.orgId, { q: marker, limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await owner.invites.list(org.orgId, { q: marker, limit: 2, cursor: first.nextCursor! });
+    expect(second.items.map((i) => i.id)).not.toContain(first.items[0]!.id);
+
+    const all: string[] = [];
+    for await (const invite of owner.invites.listAll(org.orgId, { q: marker, limit: 2 })) all.push(invite.email);
+    expect(all).toEqual([...addresses].reverse());
+
+    const pages = [];
+    for await (const page of owner.invites.listPages(org.orgId, { q: marker, status: 'pending', limit: 2 })) pages.push(page.items.length);
+    expect(pages).toEqual([2, 2, 1]);
+
+    // Breaking out of the loop fetches no further page.
+    const before = api.sent.length;
+    for await (const invite of owner.invites.listAll(org.orgId, { q: marker, limit: 2 })) {
+      expect(invite.email).toBe(addresses[4]);
+      break;
+    }
+    expect(api.sent.length - before).toBe(1);
+
+    const bad = await problemOf(owner.invites.list(org.orgId, { limit: 0 }));
+    expect(bad).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(bad.errors.map((e) => e.path)).toContain('/query/limit');
+  });
+
+  it('get, resend and withdraw one invite; another org or an unknown id is 404, a closed invite 409 INVITE_NOT_PENDING', async () => {
+    const { invite, acceptUrl } = await owner.invites.create(org.orgId, { email: email('life'), role: 'admin', channels: [] });
+    expect(await owner.invites.get(org.orgId, invite.id)).toMatchObject({ id: invite.id, status: 'pending', role: 'admin' });
+    expect(await problemOf(owner.invites.get(org.orgId, crypto.randomUUID()))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+
+    const resent = await owner.invites.resend(org.orgId, invite.id);
+    expect(resent.acceptUrl).not.toBe(acceptUrl);
+    expect(resent.invite.tokenVersion).toBe(invite.tokenVersion + 1);
+
+    const withdrawn = await owner.invites.withdraw(org.orgId, invite.id);
+    expect(withdrawn.status).toBe('withdrawn');
+    expect(await problemOf(owner.invites.withdraw(org.orgId, invite.id))).toMatchObject({ status: 409, code: 'INVITE_NOT_PENDING' });
+    expect(await problemOf(owner.invites.resend(org.orgId, invite.id))).toMatchObject({ status: 409, code: 'INVITE_NOT_PENDING' });
+  });
+
+  it('a member may not manage invites: 403 FORBIDDEN', async () => {
+    expect(await problemOf(member.invites.list(org.orgId))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(await problemOf(member.invites.create(org.orgId, { email: email(), role: 'member' }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it('channels says which channels can send; signed out it is 401', async () => {
+    const status = await owner.invites.channels();
+    expect(status.email).toEqual(expect.objectContaining({ available: expect.any(Boolean) }));
+    expect(status.sms).toEqual(expect.objectContaining({ available: expect.any(Boolean) }));
+    expect(await problemOf(api.client().invites.channels())).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('orgs', () => {
+  it('members page by page and all at once; a member is refused with 403', async () => {
+    const page = await owner.orgs.members(org.orgId, { limit: 1 });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]!.role).toBe('owner');
+    const all = [];
+    for await (const m of owner.orgs.allMembers(org.orgId, { limit: 1 })) all.push(m.role);
+    expect(all).toEqual(['owner', 'member']);
+    expect(await problemOf(member.orgs.members(org.orgId))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it('usage counts seats; another org is 404', async () => {
+    const usage = await owner.orgs.usage(org.orgId);
+    expect(usage.seatLimit).toBe(50);
+    expect(usage.members + usage.pendingInvites + usage.available).toBe(50);
+    expect(await problemOf(owner.orgs.usage(crypto.randomUUID()))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('audit pages newest first and allAudit walks it; a bad cursor is 400', async () => {
+    const page = await owner.orgs.audit(org.orgId, { limit: 3 });
+    expect(page.items).toHaveLength(3);
+    const actions: string[] = [];
+    for await (const entry of owner.orgs.allAudit(org.orgId, { limit: 10 })) actions.push(entry.action);
+    expect(actions.slice(0, 3)).toEqual(page.items.map((e) => e.action));
+    expect(actions).toContain('invite.created');
+    expect(await problemOf(owner.orgs.audit(org.orgId, { cursor: 'not-a-cursor' }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+
+  it('analytics of a period; a period that ends before it starts is 400', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const view = await owner.orgs.analytics(org.orgId, { from: today, to: today });
+    expect(view.totals.created).toBeGreaterThan(0);
+    expect(await problemOf(owner.orgs.analytics(org.orgId, { from: today, to: '2000-01-01' }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+
+  it('settings are read, changed and previewed; a bad colour is 400 naming /accentColor', async () => {
+    const before = await owner.orgs.settings(org.orgId);
+    expect(before.defaultLocale).toBe('en');
+    const after = await owner.orgs.updateSettings(org.orgId, { emailSubject: 'Join {{orgName}}', accentColor: '#112233' });
+    expect(after).toMatchObject({ emailSubject: 'Join {{orgName}}', accentColor: '#112233' });
+    const preview = await owner.orgs.previewEmail(org.orgId, { settings: { emailSubject: 'Come to {{orgName}}' } });
+    expect(preview.subject).toBe('Come to SDK Org');
+    expect((await owner.orgs.previewEmail(org.orgId)).subject).toBe('Join SDK Org');
+
+    const bad = await problemOf(owner.orgs.updateSettings(org.orgId, { accentColor: 'red' }));
+    expect(bad).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(bad.errors.map((e) => e.path)).toContain('/accentColor');
+  });
+
+  it('events streams the org’s invite events live; a member is refused with 403', async () => {
+    const controller = new AbortController();
+    const stream = owner.orgs.events(org.orgId, { signal: controller.signal });
+    const first = stream.next();
+    // The stream is open once the gateway has written its first bytes; an invite made then is seen.
+    await expect.poll(() => api.sent.some((r) => isRoute(r, 'orgs.events') && r.status === 200)).toBe(true);
+    const { invite } = await owner.invites.create(org.orgId, { email: email('live'), role: 'member', channels: [] });
+    let event: ConsoleEvent | undefined;
+    for (let next = await first; !next.done; next = await stream.next()) {
+      if (next.value.inviteId === invite.id) {
+        event = next.value;
+        break;
+      }
+    }
+    controller.abort();
+    expect(event).toMatchObject({ type: 'invite.created', orgId: org.orgId, inviteId: invite.id, role: 'member' });
+    expect(JSON.stringify(event)).not.toContain('@');
+
+    expect(await problemOf(member.orgs.events(org.orgId).next())).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+});
+
+describe('invitee', () => {
+  it('lookup tells what a link is for; an unknown token is 404 INVITE_NOT_FOUND', async () => {
+    const address = email('lookup');
+    const { acceptUrl } = await owner.invites.create(org.orgId, { email: address, role: 'member', channels: [] });
+    const token = tokenOf(acceptUrl);
+    const anyone = api.client();
+    expect(await anyone.invitee.lookup({ token, proof: emailedProof(token) })).toMatchObject({ orgName: 'SDK Org', email: address, role: 'member', accountExists: false, addressVerified: true });
+    expect(await anyone.invitee.lookup({ token })).toMatchObject({ accountExists: null, addressVerified: false });
+    expect(await problemOf(anyone.invitee.lookup({ token: 'A'.repeat(43) }))).toMatchObject({ status: 404, code: 'INVITE_NOT_FOUND' });
+  });
+
+  it('accept creates the account and signs in; the used link is 410 INVITE_ALREADY_USED; without proof 403', async () => {
+    const address = email('accept');
+    const { acceptUrl } = await owner.invites.create(org.orgId, { email: address, role: 'admin', channels: [] });
+    const token = tokenOf(acceptUrl);
+    const seen: (SessionTokens | null)[] = [];
+    const invitee = api.client({ onTokens: (tokens) => void seen.push(tokens) });
+    const fields = { name: 'Ada Accept', username: `ada${Math.random().toString(36).slice(2, 10)}`, password };
+    expect(await problemOf(invitee.invitee.accept({ token, ...fields }))).toMatchObject({ status: 403, code: 'ADDRESS_NOT_VERIFIED' });
+
+    const accepted = await invitee.invitee.accept({ token, proof: emailedProof(token), ...fields });
+    expect(accepted.membership).toMatchObject({ orgId: org.orgId, role: 'admin' });
+    expect(seen).toEqual([invitee.tokens]);
+    expect((await invitee.auth.me()).user.email).toBe(address);
+    expect(await problemOf(api.client().invitee.accept({ token, proof: emailedProof(token), ...fields }))).toMatchObject({ status: 410, code: 'INVITE_ALREADY_USED' });
+  });
+
+  it('accept while signed in joins with that account; another address is 403 EMAIL_MISMATCH', async () => {
+    const otherOrg = await orgWithOwner(api.g.invites, 5, 'Second Org');
+    const inviter = api.client();
+    await inviter.auth.login({ email: otherOrg.ownerEmail, password });
+    const ownerAddress = org.ownerEmail;
+    const mine = await inviter.invites.create(otherOrg.orgId, { email: ownerAddress, role: 'member', channels: [] });
+    const someoneElse = await inviter.invites.create(otherOrg.orgId, { email: email('else'), role: 'member', channels: [] });
+
+    const signedIn = api.client();
+    await signedIn.auth.login({ email: ownerAddress, password });
+    expect(await problemOf(signedIn.invitee.accept({ token: tokenOf(someoneElse.acceptUrl) }))).toMatchObject({ status: 403, code: 'EMAIL_MISMATCH' });
+    const joined = await signedIn.invitee.accept({ token: tokenOf(mine.acceptUrl) });
+    expect(joined.user.email).toBe(ownerAddress);
+    expect((await signedIn.auth.me()).memberships.map((m) => m.orgId).sort()).toEqual([org.orgId, otherOrg.orgId].sort());
+  });
+
+  it('decline closes the link; declining it again is 410', async () => {
+    const { acceptUrl, invite } = await owner.invites.create(org.orgId, { email: email('decline'), role: 'member', channels: [] });
+    const token = tokenOf(acceptUrl);
+    expect(await api.client().invitee.decline({ token })).toEqual({ inviteId: invite.id, status: 'declined' });
+    const again = await problemOf(api.client().invitee.decline({ token }));
+    expect(again.status).toBe(410);
+    expect(['INVITE_ALREADY_USED', 'INVITE_WITHDRAWN', 'INVITE_EXPIRED']).toContain(again.code);
+  });
+
+  it('sendCode and confirmCode prove the address; a second code at once is 429 with retryAfter, a wrong code 403', async () => {
+    const address = email('code');
+    const { acceptUrl, invite } = await owner.invites.create(org.orgId, { email: address, role: 'member', channels: [] });
+    const token = tokenOf(acceptUrl);
+    const holder = api.client();
+    expect(await holder.invitee.sendCode({ token })).toMatchObject({ email: address, expiresAt: expect.any(String) });
+
+    const tooSoon = await problemOf(holder.invitee.sendCode({ token }));
+    expect(tooSoon).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(tooSoon.retryAfter).toBeGreaterThan(0);
+
+    const code = await codeSentFor(api.g.invites, invite.id);
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(await problemOf(holder.invitee.confirmCode({ token, code: wrong }))).toMatchObject({ status: 403, code: 'VERIFICATION_CODE_INVALID' });
+    const confirmed = await holder.invitee.confirmCode({ token, code });
+    expect(confirmed).toEqual({ proof: expect.any(String), accountExists: false });
+    expect(await holder.invitee.lookup({ token, proof: confirmed.proof })).toMatchObject({ addressVerified: true });
+  });
+});
+
+describe('the SDK and the API', () => {
+  it('every route of the SDK was called against the live gateway in this file', () => {
+    const missed = (Object.keys(routes) as RouteName[]).filter((name) => !api.sent.some((request) => isRoute(request, name)));
+    expect(missed).toEqual([]);
+  });
+});
