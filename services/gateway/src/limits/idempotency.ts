@@ -43,6 +43,8 @@ interface Record {
   bodyMac: string;
   /** Pending: until when (ms since the epoch) the request that claimed the key may still be running. */
   leaseUntil?: number;
+  /** Pending: which claim wrote it, so a claim whose write failed on the way back (NATS lost the ack) knows it holds the key. */
+  claim?: string;
   /** The answer: IV (12 bytes), GCM tag (16 bytes) and ciphertext, base64url. */
   sealed?: string;
 }
@@ -93,19 +95,30 @@ export async function createKvIdempotencyStore(nc: NatsConnection, bucket: strin
   const kv: KV = await new Kvm(nc).create(bucket, { history: 1, ttl: ttlMs, replicas });
 
   /** Claims the key, or says who holds it; `revision` is the entry this claim wrote. */
-  async function claimOnce(id: string, secret: Buffer, bodyMac: string, leaseMs: number): Promise<Exclude<Claim, { kind: 'new' }> | { kind: 'new'; revision: number } | { kind: 'gone' }> {
-    const pending = () => JSON.stringify({ state: 'pending', bodyMac, leaseUntil: Date.now() + leaseMs } satisfies Record);
+  async function claimOnce(
+    id: string,
+    secret: Buffer,
+    bodyMac: string,
+    leaseMs: number,
+  ): Promise<Exclude<Claim, { kind: 'new' }> | { kind: 'new'; revision: number } | { kind: 'gone'; error: unknown }> {
+    const claim = randomBytes(12).toString('base64url');
+    const pending = () => JSON.stringify({ state: 'pending', bodyMac, leaseUntil: Date.now() + leaseMs, claim } satisfies Record);
+    let refused: unknown;
     try {
       return { kind: 'new', revision: await kv.create(id, pending()) };
-    } catch {
+    } catch (error) {
       // Taken already, most likely; if the store is down, the read below says so.
+      refused = error;
     }
     const entry = await kv.get(id);
-    // Deleted in between (a failed first attempt released it): claim again.
-    if (!entry || entry.operation !== 'PUT') return { kind: 'gone' };
+    // Deleted in between (a failed first attempt released it), or the create failed for
+    // another reason (a stream leader election refuses writes while reads still work).
+    if (!entry || entry.operation !== 'PUT') return { kind: 'gone', error: refused };
     const existing = entry.json<Record>();
     if (existing.bodyMac !== bodyMac) return { kind: 'mismatch' };
     if (existing.state === 'done' && existing.sealed) return { kind: 'replay', response: unseal(secret, id, existing.sealed) };
+    // Our own create went through, though its answer was lost (a NATS leader election, a timeout).
+    if (existing.claim === claim) return { kind: 'new', revision: entry.revision };
     // The request that claimed the key outlived its lease: its gateway died or lost it. Take over.
     if ((existing.leaseUntil ?? 0) < Date.now()) {
       try {
@@ -130,7 +143,8 @@ export async function createKvIdempotencyStore(nc: NatsConnection, bucket: strin
           throw storeUnavailable(error);
         }
         if (claimed.kind !== 'gone') break;
-        if (round >= 3) return { kind: 'in-progress' };
+        // Not a released key but a store that takes no writes: say so (it answered in-progress, wrongly).
+        if (round >= 1) throw storeUnavailable(claimed.error);
       }
       if (claimed.kind !== 'new') return claimed;
       const { revision } = claimed;
