@@ -87,6 +87,8 @@ export interface Books {
   apiDisagreements: number;
   /** Requests answered, and how: status (code) → count, over every attempt. */
   answers: Record<string, number>;
+  /** Longest time between two emails arriving: how long a fault stalled delivery. */
+  longestEmailGapSeconds: number;
 }
 
 /** `a, a, a, b` as `a ×3, b`. */
@@ -195,9 +197,13 @@ export async function keepBooks(stack: ChaosStack, orgId: string, accessToken: s
     if (!agrees) apiDisagreements += 1;
   }
 
+  const arrivals = mails.map((m) => m.at).sort((a, b) => a - b);
+  const longestEmailGapSeconds = arrivals.reduce((gap, at, i) => (i === 0 ? 0 : Math.max(gap, at - arrivals[i - 1]!)), 0) / 1000;
+
   return {
     created,
     acknowledged: outcomes.filter((o) => o.final === 201).length,
+    longestEmailGapSeconds,
     unacknowledged,
     lostWrites,
     duplicateInvites,
@@ -220,6 +226,7 @@ export function summaryLine(scenario: string, books: Books, faults: FaultRecord[
     'lost emails': books.lostEmails,
     duplicates: books.duplicateInvites + books.duplicateEmails,
     'repeated transmissions': books.repeatedTransmissions,
+    'longest email gap s': books.longestEmailGapSeconds.toFixed(1),
     ...extra,
   };
   return `chaos ${scenario}: ${Object.entries(fields)
