@@ -6,6 +6,7 @@ import { confirmDialog } from './lib/dialog.ts';
 import { byId, h, replace } from './lib/dom.ts';
 import { startLive, type LiveHub, type LiveMode } from './lib/live.ts';
 import type { MeView } from './lib/types.ts';
+import type { renderMemberships } from './views/orgs.ts';
 import { renderSignIn } from './views/signin.ts';
 
 const routes: Record<string, { title: string; load: () => Promise<{ view: View }> }> = {
@@ -16,6 +17,7 @@ const routes: Record<string, { title: string; load: () => Promise<{ view: View }
   audit: { title: 'Audit log', load: () => import('./views/audit.ts') },
   settings: { title: 'Email settings', load: () => import('./views/settings.ts') },
   analytics: { title: 'Analytics', load: () => import('./views/analytics.ts') },
+  orgs: { title: 'Your organisations', load: () => import('./views/orgs.ts') },
 };
 
 const orgKey = 'invites-console.org';
@@ -53,13 +55,53 @@ function selectOrg(next: Org): void {
   live.onMode(showLiveMode);
 }
 
+/** Shows the header's organisation picker and live badge, or hides them (someone who administers no organisation). */
+function showOrgControls(visible: boolean): void {
+  for (const id of ['org-label', 'org-select', 'live-state']) byId(id).hidden = !visible;
+}
+
+/** Reads the account again and shows the console as it now is (after a change of the caller's own role or memberships). */
+async function reload(): Promise<void> {
+  signedIn(await api.get<MeView>('/v1/me'));
+}
+
+/**
+ * Someone who administers no organisation: their organisations, their role in each and
+ * leaving, rather than a refusal.
+ */
+async function memberHome(view: MeView): Promise<void> {
+  live?.stop();
+  live = null;
+  org = null;
+  cleanup?.();
+  cleanup = undefined;
+  const ticket = ++rendering;
+  byId('user-name').textContent = view.user.name;
+  showOrgControls(false);
+  byId('session').hidden = false;
+  byId('nav').hidden = true;
+  document.title = 'Your organisations · Invites console';
+  let render: typeof renderMemberships;
+  try {
+    ({ renderMemberships: render } = await import('./views/orgs.ts'));
+  } catch {
+    replace(main, h('h1', { tabindex: -1 }, 'Your organisations'), h('p', { class: 'error', role: 'alert' }, 'This page could not be loaded. Reload to try again.'));
+    return;
+  }
+  if (ticket !== rendering || me !== view) return;
+  main.replaceChildren();
+  render(main, { api, me: view, confirm: confirmDialog, reload }, true);
+  main.querySelector<HTMLElement>('h1')?.focus();
+}
+
 function signedIn(view: MeView): void {
   me = view;
   const orgs = adminOrgs(view);
   if (orgs.length === 0) {
-    signedOut(`${view.user.email} does not administer any organisation. Ask an owner to make you an admin.`);
+    void memberHome(view);
     return;
   }
+  showOrgControls(true);
   const select = byId<HTMLSelectElement>('org-select');
   replace(select, orgs.map((o) => h('option', { value: o.orgId }, `${o.orgName} (${o.role})`)));
   const remembered = orgs.find((o) => o.orgId === sessionStorage.getItem(orgKey));
@@ -114,7 +156,7 @@ async function route(focus: boolean): Promise<void> {
   }
   if (ticket !== rendering || !live) return;
   main.replaceChildren();
-  const ctx: Ctx = { api, me, org, live, confirm: confirmDialog };
+  const ctx: Ctx = { api, me, org, live, confirm: confirmDialog, reload };
   cleanup = view(ctx, main);
   if (focus) main.querySelector<HTMLElement>('h1')?.focus();
 }

@@ -17,6 +17,11 @@ export interface Ctx {
   live: LiveHub;
   /** Asks in a modal dialog; resolves true on confirm. */
   confirm(title: string, text: string, confirmLabel: string): Promise<boolean>;
+  /**
+   * Reads the signed-in account again and shows the console as it now is: after the
+   * caller's own role changed or they left, the organisations and pages they may see change.
+   */
+  reload(): Promise<void>;
 }
 
 /** A view fills `main` and returns what to undo when the console leaves it. */

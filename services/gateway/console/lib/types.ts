@@ -11,6 +11,16 @@ export type {
   InviteWithLink,
   NewInvite,
 } from '../../../../libs/contracts/src/schemas/invites.ts';
-export type { AuditEntryView, AuditPage, MemberPage, UsageView } from '../../../../libs/contracts/src/schemas/orgs.ts';
+export type {
+  AuditEntryView,
+  AuditPage,
+  InviteTimeline,
+  MemberPage,
+  MemberView,
+  OrgView,
+  OwnershipTransferred,
+  TimelineEntry,
+  UsageView,
+} from '../../../../libs/contracts/src/schemas/orgs.ts';
 export type { AnalyticsView, ConsoleEvent, Funnel, OrgSettings, RenderedEmail } from '../../../../libs/contracts/src/schemas/console.ts';
 export type { ChannelsStatus } from '../../../../libs/contracts/src/schemas/service-status.ts';

@@ -1,10 +1,12 @@
 // The invites of the organisation: search, status filter, keyset "load more",
-// withdraw and resend per row or for a selection, rows that update themselves.
+// withdraw and resend per row or for a selection, rows that update themselves, and an
+// invite's details (delivery per channel, its timeline) when its address is clicked.
 import { explain } from '../lib/api.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
 import { announce, cell, debounce, h, replace, table } from '../lib/dom.ts';
 import { dateTime } from '../lib/format.ts';
 import { linkPanel } from '../lib/invite-card.ts';
+import { inviteDetail, type InviteDetail } from '../lib/invite-detail.ts';
 import { channelsOf, deliveryBadge, inviteBadge, linkOnlyText } from '../lib/status.ts';
 import type { InvitePage, InviteView, InviteWithLink } from '../lib/types.ts';
 
@@ -29,6 +31,17 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   const bulkWithdraw = h('button', { type: 'button', class: 'danger small', disabled: true, id: 'bulk-withdraw' }, 'Withdraw selected');
   const actionStatus = h('p', { id: 'action-status', role: 'status' });
   const linkSlot = h('div');
+  const detailSlot = h('div');
+  let detail: InviteDetail | null = null;
+  const openDetail = (invite: InviteView) => {
+    detail?.close();
+    detail = inviteDetail(ctx, invite.id, () => {
+      detail = null;
+      rows.get(invite.id)?.tr.querySelector<HTMLElement>('[data-key="details"]')?.focus();
+    });
+    detailSlot.replaceChildren(detail.el);
+    detail.el.scrollIntoView({ block: 'nearest' });
+  };
 
   const query = (cursor?: string | null) => {
     const params = new URLSearchParams({ limit: String(pageSize) });
@@ -69,7 +82,11 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     replace(
       tr,
       cell('Select', check),
-      cell('Email', invite.email, invite.phone ? h('span', { class: 'muted nowrap' }, ` ${invite.phone}`) : null),
+      cell(
+        'Email',
+        h('button', { type: 'button', class: 'link', 'data-key': 'details', title: 'Delivery and timeline', onclick: () => openDetail(invite) }, invite.email),
+        invite.phone ? h('span', { class: 'muted nowrap' }, ` ${invite.phone}`) : null,
+      ),
       cell('Role', invite.role),
       h('td', { 'data-label': 'Status', 'data-key': 'status', class: 'status-cell', tabindex: -1 }, inviteBadge(invite.status)),
       cell(
@@ -275,6 +292,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     h('h1', { tabindex: -1 }, 'Invites'),
     filters,
     linkSlot,
+    detailSlot,
     h('div', { class: 'bulk-bar', role: 'group', 'aria-label': 'Selected invites' }, selection, bulkResend, bulkWithdraw),
     actionStatus,
     tableEl,
@@ -282,6 +300,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   );
   void load(true);
   return () => {
+    detail?.close();
     unsubscribe();
     unsubscribeMode();
     clearInterval(poll);
