@@ -21,6 +21,7 @@ import {
   TokenRequest,
 } from './schemas/invites.ts';
 import {
+  AuditListRequest,
   AuditPage,
   CreateOrgReply,
   CreateOrgRequest,
@@ -78,7 +79,7 @@ export const operations = {
   'org.create': op(CreateOrgRequest, CreateOrgReply, 'operator'),
   'org.members': op(OrgPageRequest, MemberPage, 'user'),
   'org.usage': op(OrgRef, UsageView, 'user'),
-  'org.audit': op(OrgPageRequest, AuditPage, 'user'),
+  'org.audit': op(AuditListRequest, AuditPage, 'user'),
   'org.analytics': op(AnalyticsRequest, AnalyticsView, 'user'),
   'org.settings.get': op(OrgRef, OrgSettings, 'user'),
   'org.settings.update': op(UpdateOrgSettingsRequest, OrgSettings, 'user'),

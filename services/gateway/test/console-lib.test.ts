@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { templatePlaceholders } from '@invite/contracts';
 import { rowsFromCsv as gatewayRows } from '../src/routes/csv.ts';
-import { CsvError, rowsFromCsv } from '../console/lib/csv.ts';
+import { CsvError, rowsFromCsv, toCsv } from '../console/lib/csv.ts';
 import { duration, percent } from '../console/lib/format.ts';
 import { createSseParser, type SseMessage } from '../console/lib/sse.ts';
 import { placeholders, unknownPlaceholders } from '../console/lib/template.ts';
 
 /** The console's pure modules (no DOM), run in node. */
+describe('console CSV writing', () => {
+  it('quotes what needs quoting and keeps spreadsheet formulas inert', () => {
+    expect(toCsv([['When', 'Who', 'What'], ['2026-12-06', 'Olivia, "O" Owner', 'line one\nline two'], ['=HYPERLINK("x")', '+1', '@me']])).toBe(
+      'When,Who,What\r\n2026-12-06,"Olivia, ""O"" Owner","line one\nline two"\r\n"\'=HYPERLINK(""x"")",\'+1,\'@me\r\n',
+    );
+  });
+});
+
 describe('console CSV reading', () => {
   it('reads a file exactly as the bulk CSV endpoint does', () => {
     const text = [

@@ -362,11 +362,28 @@ describe('the console', () => {
     await shoot(page, 'console-members-desktop');
     await go(page, 'Audit log', 'Audit log');
     await expect.poll(() => page.locator('main tbody tr').count()).toBe(50);
-    expect(await page.locator('main tbody').textContent()).toContain('invite.created');
+    // Sentences with names, not ids and JSON.
+    const created = page.locator('main tbody tr[data-action="invite.created"]').first();
+    expect(await created.locator('[data-label="Who"]').textContent()).toBe('You (Olivia Owner)');
+    expect(await created.locator('[data-label="What happened"]').textContent()).toMatch(/^Olivia Owner invited \S+@\S+ as (member|admin)( \(link only\))?$/);
+    expect(await page.locator('main tbody').textContent()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     await page.getByRole('button', { name: 'Load more' }).click();
     await expect.poll(() => page.locator('main tbody tr').count()).toBeGreaterThan(50);
     await expectAccessible(page, 'audit log');
     await shoot(page, 'console-audit-desktop');
+    // Filters: only the organisation's own changes (its creation, at least).
+    await page.getByLabel('Show').selectOption('org.');
+    await expect.poll(() => page.locator('main tbody tr').first().getAttribute('data-action')).toMatch(/^org\./);
+    expect(await page.locator('main tbody tr').evaluateAll((rows) => rows.every((r) => r.getAttribute('data-action')!.startsWith('org.')))).toBe(true);
+    // The export: every entry of the choice as a CSV file.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^audit-[0-9a-f-]{36}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = await (await import('node:fs/promises')).readFile((await file.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('When (UTC),Who,What happened,Action,Actor,Target');
+    expect(csv).toContain('created the organisation Acme Rockets');
+    await expect.poll(() => page.locator('#audit-export-status').textContent()).toMatch(/^Exported \d+ entr/);
     await closePage(page);
   });
 });

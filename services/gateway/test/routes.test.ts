@@ -602,7 +602,7 @@ describe('members, usage, audit', () => {
     const page = json<AuditPage>(res);
     expect(page.items.length).toBe(5);
     expect(page.nextCursor).not.toBeNull();
-    for (const e of page.items) expect(Object.keys(e).sort()).toEqual(['action', 'actor', 'at', 'data', 'id', 'target']);
+    for (const e of page.items) expect(Object.keys(e).sort()).toEqual(['action', 'actor', 'actorName', 'at', 'data', 'id', 'summary', 'target']);
     const times = page.items.map((e) => Date.parse(e.at));
     expect([...times].sort((x, y) => y - x)).toEqual(times);
     expect(page.items[0]).toMatchObject({ action: 'invite.created', target: `invite:${created.invite.id}`, actor: `user:${adminA.user.id}` });

@@ -96,6 +96,10 @@ export const AuditEntryView = Type.Object(
     id: Uuid,
     /** Who acted: `user:<id>`, `invitee`, `operator` or `system`. */
     actor: Type.String(),
+    /** The acting user's name, when a user acted and still has an account. */
+    actorName: Type.Union([Type.String(), Type.Null()]),
+    /** What happened as a sentence, e.g. "Olivia Owner invited gina@example.com as admin". */
+    summary: Type.String(),
     /** What happened, e.g. `invite.created`. */
     action: Type.String(),
     /** What it happened to, e.g. `invite:<id>`. */
@@ -108,6 +112,24 @@ export const AuditEntryView = Type.Object(
   strict,
 );
 export type AuditEntryView = Static<typeof AuditEntryView>;
+
+/** `org.audit` request: a page of the log, optionally of one kind of action or one actor. */
+export const AuditListRequest = Type.Object(
+  {
+    /** Organisation. */
+    orgId: Uuid,
+    /** Page size. */
+    limit: Type.Optional(Limit),
+    /** Cursor from the previous page. */
+    cursor: Type.Optional(Cursor),
+    /** One action (`invite.created`), or a family of them ending in a dot (`invite.`, `member.`). */
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 60, pattern: '^[a-z_]+(\\.[a-z_]+)*\\.?$' })),
+    /** One actor as the log names them: `user:<id>`, `invitee`, `operator` or `system`. */
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 60, pattern: '^(user:[0-9a-f-]{36}|invitee|operator|system|anonymous)$' })),
+  },
+  strict,
+);
+export type AuditListRequest = Static<typeof AuditListRequest>;
 
 export const AuditPage = Page(AuditEntryView);
 export type AuditPage = Static<typeof AuditPage>;

@@ -88,3 +88,16 @@ export function rowsFromCsv(text: string): CsvRow[] {
     return { line, row };
   });
 }
+
+/**
+ * Rows as CSV text (RFC 4180: CRLF lines, fields quoted when they hold a comma, quote or
+ * line break). A field a spreadsheet would run as a formula (=, +, -, @, tab, CR at its
+ * start) gets a leading apostrophe, so an address or a name cannot become one.
+ */
+export function toCsv(rows: readonly (readonly string[])[]): string {
+  const field = (value: string) => {
+    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return rows.map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';
+}

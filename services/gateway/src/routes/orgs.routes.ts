@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
+  AuditListRequest,
   AuditPage,
   InviteParams,
   InviteTimeline,
@@ -17,6 +18,9 @@ import {
   UsageView,
 } from '@invite/contracts';
 import { callOptions, problems, requireUser, type GatewayDeps } from './support.ts';
+
+/** The audit log's filters and paging, as query parameters. */
+const AuditQuery = Type.Omit(AuditListRequest, ['orgId']);
 
 /**
  * An organisation's members, seat usage and audit log (admins and owners); managing its
@@ -132,7 +136,15 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
 
   app.get(
     '/v1/orgs/:orgId/audit',
-    { schema: { ...common, summary: 'The audit log, newest first', querystring: PageQuery, response: { 200: AuditPage, ...problems(400, 401, 403, 404, 503, 504) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'The audit log, newest first, each entry with a sentence saying what happened',
+        description: '`action` keeps one action (`invite.created`) or a family of them ending in a dot (`invite.`, `member.`, `org.`, `webhook.`); `actor` keeps one actor (`user:<id>`, `invitee`, `operator`, `system`).',
+        querystring: AuditQuery,
+        response: { 200: AuditPage, ...problems(400, 401, 403, 404, 503, 504) },
+      },
+    },
     async (request) => {
       const { token } = requireUser(deps, request);
       return deps.client.call('org.audit', { orgId: request.params.orgId, ...request.query }, callOptions(deps, request, token));

@@ -1,0 +1,93 @@
+/**
+ * Audit entries as sentences for people ("Olivia Owner invited gina@example.com as
+ * admin"), from the entry and what the listing looked up about its actor and target.
+ * An action without words of its own is still a sentence: "Olivia Owner: webhook.tested".
+ */
+export interface AuditFacts {
+  action: string;
+  actor: string;
+  /** The acting user's name (or email), when a user acted and still has an account. */
+  actorName: string | null;
+  target: string;
+  /** The invited address of an `invite:` target, or the name (or email) of a `user:` target. */
+  targetName: string | null;
+  data: Record<string, unknown>;
+}
+
+const withArticle = (role: unknown) => `${/^[aeiou]/i.test(String(role)) ? 'an' : 'a'} ${String(role)}`;
+
+function who(facts: AuditFacts): string {
+  if (facts.actorName) return facts.actorName;
+  switch (facts.actor) {
+    case 'invitee':
+      return 'The invitee';
+    case 'operator':
+      return 'An operator';
+    case 'system':
+    case 'anonymous':
+      return 'The platform';
+    default:
+      return facts.actor.startsWith('user:') ? 'A former member' : facts.actor;
+  }
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
+
+export function auditSentence(facts: AuditFacts): string {
+  const actor = who(facts);
+  const { data } = facts;
+  const invitee = text(data.email) || facts.targetName || 'someone';
+  const member = text(data.name) || text(data.email) || facts.targetName || 'a member';
+  switch (facts.action) {
+    case 'org.created':
+      return `${actor} created the organisation ${text(data.name)} with ${text(data.seatLimit)} seats`;
+    case 'org.seats_changed':
+      return `${actor} changed the seat limit from ${text(data.from)} to ${text(data.to)}`;
+    case 'org.settings.updated':
+      return `${actor} changed the email settings`;
+    case 'org.ownership_transferred':
+      return `${actor} made ${member} the owner`;
+    case 'invite.created':
+      return `${actor} invited ${invitee} as ${text(data.role)}${Array.isArray(data.channels) && data.channels.length === 0 ? ' (link only)' : ''}`;
+    case 'invite.resent':
+      return `${actor} sent the invite to ${facts.targetName ?? 'someone'} again`;
+    case 'invite.withdrawn':
+      return `${actor} withdrew the invite to ${invitee}`;
+    case 'invite.accepted':
+      return `${actor === 'The invitee' ? (facts.targetName ?? 'The invitee') : actor} accepted the invite and joined as ${text(data.role)}`;
+    case 'invite.declined':
+      return `${invitee} declined the invite`;
+    case 'invite.expired':
+      return `The invite to ${invitee} expired`;
+    case 'invite.address_code_sent':
+      return `A code was emailed to ${facts.targetName ?? 'the invited address'} to confirm it`;
+    case 'invite.address_code_failed':
+      return `A wrong code was entered for ${facts.targetName ?? 'the invited address'}`;
+    case 'invite.address_verified':
+      return `${facts.targetName ?? 'The invited address'} was confirmed by its code`;
+    case 'member.added':
+      return `${facts.targetName ?? 'Someone'} joined as ${withArticle(data.role)}`;
+    case 'member.left':
+      return `${member} left the organisation`;
+    case 'member.removed':
+      return `${actor} removed ${member}`;
+    case 'member.role_changed':
+      return `${actor} changed ${member}'s role from ${text(data.from)} to ${text(data.to)}`;
+    case 'webhook.created':
+      return `${actor} added the webhook ${text(data.url)}`;
+    case 'webhook.updated':
+      return `${actor} changed a webhook`;
+    case 'webhook.deleted':
+      return `${actor} deleted the webhook ${text(data.url)}`;
+    case 'webhook.secret_rotated':
+      return `${actor} rotated a webhook's secret`;
+    case 'webhook.tested':
+      return `${actor} sent a test event to a webhook`;
+    case 'webhook.delivery_replayed':
+      return `${actor} sent a webhook delivery again`;
+    case 'webhook.disabled':
+      return `A webhook was turned off after failing for too long`;
+    default:
+      return `${actor}: ${facts.action}`;
+  }
+}
