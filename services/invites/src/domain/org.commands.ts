@@ -12,7 +12,7 @@ import {
   type UpdateOrgRequest,
   type UsageView,
 } from '@invite/contracts';
-import { AuditEntry, Membership, Org, User } from '../db/entities.ts';
+import { Membership, Org, User } from '../db/entities.ts';
 import { assertRole, requireRole } from './authorization.ts';
 import { recordAudit } from './changes.ts';
 import { inTransaction, type Context } from './context.ts';
