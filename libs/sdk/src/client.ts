@@ -3,12 +3,14 @@ import { authResource } from './resources/auth.ts';
 import { inviteeResource } from './resources/invitee.ts';
 import { invitesResource } from './resources/invites.ts';
 import { orgsResource } from './resources/orgs.ts';
+import { webhooksResource } from './resources/webhooks.ts';
 
 /**
  * A client of the invite platform's HTTP API. Methods are grouped as the API is:
  * `auth` (sign-in, tokens, the account), `invites` (an organisation's invites), `orgs`
- * (its people, seats, audit log, analytics, settings, live events) and `invitee` (what
- * an invite link's holder can do). Every error answer is thrown as a ProblemError.
+ * (its people, seats, audit log, analytics, settings, live events), `webhooks` (its
+ * webhook endpoints and their delivery logs) and `invitee` (what an invite link's holder
+ * can do). Every error answer is thrown as a ProblemError.
  */
 export function createInviteClient(options: ClientOptions) {
   const http = createHttp(options);
@@ -17,6 +19,7 @@ export function createInviteClient(options: ClientOptions) {
     invites: invitesResource(http),
     orgs: orgsResource(http),
     invitee: inviteeResource(http),
+    webhooks: webhooksResource(http),
     /** The session's tokens as they are now (null when signed out). */
     get tokens(): SessionTokens | null {
       return http.tokens();

@@ -5,4 +5,5 @@ export { routes, type Route, type RouteName } from './routes.ts';
 export { eachItem, eachPage, type Paged } from './pagination.ts';
 export type { IdempotentOptions, InviteFilter } from './resources/invites.ts';
 export type { EventStreamEnd } from './resources/orgs.ts';
+export type { WebhookDeliveryFilter } from './resources/webhooks.ts';
 export type * from './types.ts';

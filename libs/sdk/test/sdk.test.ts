@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { codeSentFor, email, emailedProof, orgWithOwner, password, tokenOf, type OrgWithOwner } from '../../../services/invites/test/harness.ts';
+import { codeSentFor, email, emailedProof, orgWithOwner, password, resetTokenSentTo, tokenOf, type OrgWithOwner } from '../../../services/invites/test/harness.ts';
 import { routes, type ConsoleEvent, type ErrorCode, type InviteClient, type RouteName, type SessionTokens } from '../src/index.ts';
 import { isRoute, problemOf, startLiveApi, type LiveApi } from './support.ts';
 
@@ -15,21 +15,22 @@ let member: InviteClient;
 const ownerSessions: (SessionTokens | null)[] = [];
 
 beforeAll(async () => {
-  api = await startLiveApi('sdk');
+  // Webhook endpoints on 127.0.0.1 are allowed here; nothing is delivered (no dispatcher runs).
+  api = await startLiveApi('sdk', {}, { WEBHOOKS_ALLOW_PRIVATE: 'true' });
   org = await orgWithOwner(api.g.invites, 50, 'SDK Org');
   owner = api.client({ onTokens: (tokens) => void ownerSessions.push(tokens) });
   await owner.auth.login({ email: org.ownerEmail, password });
-  member = await signUpMember('member');
+  ({ client: member } = await signUpMember('member'));
 });
 afterAll(() => api?.close());
 
-/** Invites `role` and accepts as a new account through the SDK; returns the new member's client. */
-async function signUpMember(role: 'admin' | 'member'): Promise<InviteClient> {
-  const { acceptUrl } = await owner.invites.create(org.orgId, { email: email(role), role, channels: [] });
+/** Invites `role` into `orgId` and accepts as a new account through the SDK; returns the new member's client and account. */
+async function signUpMember(role: 'admin' | 'member', inviter = owner, orgId = org.orgId) {
+  const { acceptUrl } = await inviter.invites.create(orgId, { email: email(role), role, channels: [] });
   const token = tokenOf(acceptUrl);
   const client = api.client();
-  await client.invitee.accept({ token, proof: emailedProof(token), name: `A ${role}`, username: `${role}${Math.random().toString(36).slice(2, 10)}`, password });
-  return client;
+  const { user } = await client.invitee.accept({ token, proof: emailedProof(token), name: `A ${role}`, username: `${role}${Math.random().toString(36).slice(2, 10)}`, password });
+  return { client, user };
 }
 
 describe('auth', () => {
@@ -157,7 +158,7 @@ describe('invites', () => {
     expect(bad.errors.map((e) => e.path)).toContain('/query/limit');
   });
 
-  it('get, resend and withdraw one invite; another org or an unknown id is 404, a closed invite 409 INVITE_NOT_PENDING', async () => {
+  it('get, resend, withdraw and the timeline of one invite; another org or an unknown id is 404, a closed invite 409 INVITE_NOT_PENDING', async () => {
     const { invite, acceptUrl } = await owner.invites.create(org.orgId, { email: email('life'), role: 'admin', channels: [] });
     expect(await owner.invites.get(org.orgId, invite.id)).toMatchObject({ id: invite.id, status: 'pending', role: 'admin' });
     expect(await problemOf(owner.invites.get(org.orgId, crypto.randomUUID()))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
@@ -168,6 +169,10 @@ describe('invites', () => {
 
     const withdrawn = await owner.invites.withdraw(org.orgId, invite.id);
     expect(withdrawn.status).toBe('withdrawn');
+    const timeline = await owner.invites.timeline(org.orgId, invite.id);
+    expect(timeline.invite.status).toBe('withdrawn');
+    expect(timeline.entries.map((e) => e.action)).toEqual(['invite.created', 'invite.resent', 'invite.withdrawn']);
+    expect(await problemOf(owner.invites.timeline(org.orgId, crypto.randomUUID()))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     expect(await problemOf(owner.invites.withdraw(org.orgId, invite.id))).toMatchObject({ status: 409, code: 'INVITE_NOT_PENDING' });
     expect(await problemOf(owner.invites.resend(org.orgId, invite.id))).toMatchObject({ status: 409, code: 'INVITE_NOT_PENDING' });
   });
@@ -253,6 +258,115 @@ describe('orgs', () => {
     expect(JSON.stringify(event)).not.toContain('@');
 
     expect(await problemOf(member.orgs.events(org.orgId).next())).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+});
+
+describe('people and seats', () => {
+  it('update changes the seat limit; below the seats in use is 409 SEAT_LIMIT_BELOW_USAGE; an admin is refused', async () => {
+    expect(await owner.orgs.update(org.orgId, { seatLimit: 60 })).toMatchObject({ orgId: org.orgId, name: 'SDK Org', seatLimit: 60 });
+    const below = await problemOf(owner.orgs.update(org.orgId, { seatLimit: 1 }));
+    expect(below).toMatchObject({ status: 409, code: 'SEAT_LIMIT_BELOW_USAGE' });
+    const { client: admin } = await signUpMember('admin');
+    expect(await problemOf(admin.orgs.update(org.orgId, { seatLimit: 70 }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect((await owner.orgs.update(org.orgId, { seatLimit: 50 })).seatLimit).toBe(50);
+  });
+
+  it("updateMember changes a role; the last owner cannot step down (409 LAST_OWNER), a member cannot change roles", async () => {
+    const { user } = await signUpMember('member');
+    expect(await owner.orgs.updateMember(org.orgId, user.id, { role: 'admin' })).toMatchObject({ user: { id: user.id }, role: 'admin' });
+    expect(await problemOf(owner.orgs.updateMember(org.orgId, org.owner.user.id, { role: 'admin' }))).toMatchObject({ status: 409, code: 'LAST_OWNER' });
+    expect(await problemOf(member.orgs.updateMember(org.orgId, user.id, { role: 'member' }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it('removeMember removes someone, and anyone may leave; the last owner cannot leave', async () => {
+    const removed = await signUpMember('member');
+    const leaving = await signUpMember('member');
+    await owner.orgs.removeMember(org.orgId, removed.user.id);
+    await leaving.client.orgs.removeMember(org.orgId, leaving.user.id);
+    const ids = [];
+    for await (const m of owner.orgs.allMembers(org.orgId)) ids.push(m.user.id);
+    expect(ids).not.toContain(removed.user.id);
+    expect(ids).not.toContain(leaving.user.id);
+    expect((await leaving.client.auth.me()).memberships).toEqual([]);
+    expect(await problemOf(owner.orgs.removeMember(org.orgId, org.owner.user.id))).toMatchObject({ status: 409, code: 'LAST_OWNER' });
+  });
+
+  it('transferOwnership makes another member owner and the caller an admin, who may not do it again', async () => {
+    const other = await orgWithOwner(api.g.invites, 5, 'Transfer Org');
+    const first = api.client();
+    await first.auth.login({ email: other.ownerEmail, password });
+    const next = await signUpMember('admin', first, other.orgId);
+    const transferred = await first.orgs.transferOwnership(other.orgId, { userId: next.user.id });
+    expect(transferred).toMatchObject({ previousOwner: { user: { id: other.owner.user.id }, role: 'admin' }, newOwner: { user: { id: next.user.id }, role: 'owner' } });
+    expect(await problemOf(first.orgs.transferOwnership(other.orgId, { userId: next.user.id }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+});
+
+describe('webhooks', () => {
+  const url = 'http://127.0.0.1:9/hooks/sdk';
+
+  it('create shows the secret once; list, get, update, rotateSecret and delete; a member is refused, an unknown endpoint is 404', async () => {
+    const { webhook, secret } = await owner.webhooks.create(org.orgId, { url, eventTypes: ['invite.created', 'invite.accepted'], description: 'CRM' });
+    expect(secret).toMatch(/^whsec_/);
+    expect(webhook).toMatchObject({ url, eventTypes: ['invite.created', 'invite.accepted'], description: 'CRM', enabled: true });
+    expect((await owner.webhooks.list(org.orgId)).items.map((w) => w.id)).toContain(webhook.id);
+    expect(await owner.webhooks.get(org.orgId, webhook.id)).toEqual(webhook);
+
+    const updated = await owner.webhooks.update(org.orgId, webhook.id, { eventTypes: ['member.joined'], enabled: false });
+    expect(updated).toMatchObject({ eventTypes: ['member.joined'], enabled: false, disabledReason: 'manual' });
+    const rotated = await owner.webhooks.rotateSecret(org.orgId, webhook.id);
+    expect(rotated.secret).not.toBe(secret);
+    expect(rotated.webhook.previousSecretExpiresAt).toEqual(expect.any(String));
+
+    await owner.webhooks.delete(org.orgId, webhook.id);
+    expect(await problemOf(owner.webhooks.get(org.orgId, webhook.id))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(await problemOf(member.webhooks.list(org.orgId))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    const invalid = await problemOf(owner.webhooks.create(org.orgId, { url: 'not a url', eventTypes: ['invite.created'] }));
+    expect(invalid).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(invalid.errors.map((e) => e.path)).toContain('/url');
+  });
+
+  it('test queues a message that the delivery log shows; replayDelivery queues it again; a disabled endpoint is 409 WEBHOOK_DISABLED', async () => {
+    const { webhook } = await owner.webhooks.create(org.orgId, { url, eventTypes: ['invite.created'] });
+    const queued = await owner.webhooks.test(org.orgId, webhook.id);
+    expect(queued).toMatchObject({ webhookId: webhook.id, eventType: 'webhook.test', status: 'pending' });
+
+    const page = await owner.webhooks.deliveries(org.orgId, webhook.id, { limit: 10 });
+    expect(page.items.map((d) => d.id)).toContain(queued.id);
+    const replay = await owner.webhooks.replayDelivery(org.orgId, webhook.id, queued.id);
+    expect(replay).toMatchObject({ replayOf: queued.id, messageId: queued.messageId, eventType: 'webhook.test' });
+    const all = [];
+    for await (const delivery of owner.webhooks.allDeliveries(org.orgId, webhook.id, { limit: 1 })) all.push(delivery.id);
+    expect(all).toEqual(expect.arrayContaining([queued.id, replay.id]));
+    expect(await problemOf(owner.webhooks.replayDelivery(org.orgId, webhook.id, crypto.randomUUID()))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+
+    await owner.webhooks.update(org.orgId, webhook.id, { enabled: false });
+    expect(await problemOf(owner.webhooks.test(org.orgId, webhook.id))).toMatchObject({ status: 409, code: 'WEBHOOK_DISABLED' });
+    await owner.webhooks.delete(org.orgId, webhook.id);
+  });
+});
+
+describe('password reset', () => {
+  it('requestPasswordReset emails a link; confirmPasswordReset sets the password once and signs the account out', async () => {
+    const address = email('reset');
+    const { acceptUrl } = await owner.invites.create(org.orgId, { email: address, role: 'member', channels: [] });
+    const token = tokenOf(acceptUrl);
+    const person = api.client();
+    await person.invitee.accept({ token, proof: emailedProof(token), name: 'Rita Reset', username: `rita${Math.random().toString(36).slice(2, 10)}`, password });
+
+    expect(await api.client().auth.requestPasswordReset({ email: address })).toEqual({ linkValidMinutes: expect.any(Number) });
+    const resetToken = await resetTokenSentTo(api.g.invites, address);
+    const weak = await problemOf(api.client().auth.confirmPasswordReset({ token: resetToken, password: 'short' }));
+    expect(weak.errors.map((e) => e.path)).toContain('/password');
+
+    const newPassword = 'a brand new passphrase 42';
+    await api.client().auth.confirmPasswordReset({ token: resetToken, password: newPassword });
+    expect(await problemOf(api.client().auth.confirmPasswordReset({ token: resetToken, password: newPassword }))).toMatchObject({ status: 410, code: 'PASSWORD_RESET_LINK_INVALID' });
+    // Signed out everywhere: the old session can neither call nor refresh.
+    expect((await problemOf(person.auth.me())).status).toBe(401);
+    expect(person.tokens).toBeNull();
+    expect((await api.client().auth.login({ email: address, password: newPassword })).user.email).toBe(address);
+    expect(await problemOf(api.client().auth.requestPasswordReset({ email: 'not an address' }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Http, RequestOptions } from '../http.ts';
 import { routes } from '../routes.ts';
-import type { LoginRequest, MeView, TokenPair } from '../types.ts';
+import type { LoginRequest, MeView, PasswordResetConfirm, PasswordResetRequest, PasswordResetRequested, TokenPair } from '../types.ts';
 
 /** Signing in and out, the session's tokens, and the signed-in account. */
 export function authResource(http: Http) {
@@ -31,6 +31,23 @@ export function authResource(http: Http) {
     /** The signed-in account and its memberships. */
     me(options: RequestOptions = {}): Promise<MeView> {
       return http.request<MeView>(routes['auth.me'], { params: {}, auth: 'bearer', signal: options.signal });
+    },
+
+    /**
+     * Asks for a password reset link by email. The answer is the same whether or not the
+     * address has an account (nothing tells which addresses have one). 429 RATE_LIMITED.
+     */
+    requestPasswordReset(request: PasswordResetRequest, options: RequestOptions = {}): Promise<PasswordResetRequested> {
+      return http.request<PasswordResetRequested>(routes['auth.requestPasswordReset'], { params: {}, auth: 'none', json: request, signal: options.signal });
+    },
+
+    /**
+     * Sets a new password with the token of the emailed link; every session of the account
+     * is signed out. 400 naming `/password` for a password the rules refuse; 410
+     * PASSWORD_RESET_LINK_INVALID for a used, replaced or expired link.
+     */
+    async confirmPasswordReset(request: PasswordResetConfirm, options: RequestOptions = {}): Promise<void> {
+      await http.request<void>(routes['auth.confirmPasswordReset'], { params: {}, auth: 'none', json: request, signal: options.signal });
     },
   };
 }

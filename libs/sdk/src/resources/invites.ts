@@ -1,7 +1,7 @@
 import type { Http, RequestOptions } from '../http.ts';
 import { eachItem, eachPage } from '../pagination.ts';
 import { routes } from '../routes.ts';
-import type { BulkInviteReply, ChannelsStatus, InviteListQuery, InvitePage, InviteView, InviteWithLink, NewInvite } from '../types.ts';
+import type { BulkInviteReply, ChannelsStatus, InviteListQuery, InvitePage, InviteTimeline, InviteView, InviteWithLink, NewInvite } from '../types.ts';
 
 /** Options of a create or bulk upload. */
 export interface IdempotentOptions extends RequestOptions {
@@ -64,6 +64,11 @@ export function invitesResource(http: Http) {
     /** One invite with its delivery state per channel. 404 NOT_FOUND (also for another organisation's). */
     get(orgId: string, inviteId: string, options: RequestOptions = {}): Promise<InviteView> {
       return http.request<InviteView>(routes['invites.get'], { params: { orgId, inviteId }, auth: 'bearer', signal: options.signal });
+    },
+
+    /** The invite with its delivery state per channel and what happened to it, oldest first, from the audit log. */
+    timeline(orgId: string, inviteId: string, options: RequestOptions = {}): Promise<InviteTimeline> {
+      return http.request<InviteTimeline>(routes['invites.timeline'], { params: { orgId, inviteId }, auth: 'bearer', signal: options.signal });
     },
 
     /** Sends again with a new link (the old one stops working) and a renewed expiry. 409 INVITE_NOT_PENDING, 429 RESEND_COOLDOWN. */

@@ -9,9 +9,14 @@ import type {
   AuditPage,
   ConsoleEvent,
   MemberPage,
+  MemberPatch,
   MemberView,
   OrgSettings,
+  OrgPatch,
   OrgSettingsPatch,
+  OrgView,
+  OwnershipTransfer,
+  OwnershipTransferred,
   PageQuery,
   PreviewRequest,
   RenderedEmail,
@@ -29,12 +34,36 @@ export function orgsResource(http: Http) {
     http.request<AuditPage>(routes['orgs.audit'], { params: { orgId }, auth: 'bearer', query: page, signal: options.signal });
 
   return {
+    /** Changes the seat limit (owners); never below the seats in use: 409 SEAT_LIMIT_BELOW_USAGE says how many are. */
+    update(orgId: string, patch: OrgPatch, options: RequestOptions = {}): Promise<OrgView> {
+      return http.request<OrgView>(routes['orgs.update'], { params: { orgId }, auth: 'bearer', json: patch, signal: options.signal });
+    },
+
     /** One page of members, oldest first. */
     members,
 
     /** Every member, a page at a time as the loop goes. */
     allMembers(orgId: string, options: RequestOptions & { limit?: number } = {}): AsyncGenerator<MemberView, void, undefined> {
       return eachItem((cursor) => members(orgId, { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) }, options));
+    },
+
+    /**
+     * Changes a member's role: owners change anyone's, admins change admins' and members'
+     * to admin or member (403 ROLE_NOT_ALLOWED above their own, 403 FORBIDDEN for an
+     * owner). 409 LAST_OWNER for the last owner.
+     */
+    updateMember(orgId: string, userId: string, patch: MemberPatch, options: RequestOptions = {}): Promise<MemberView> {
+      return http.request<MemberView>(routes['orgs.updateMember'], { params: { orgId, userId }, auth: 'bearer', json: patch, signal: options.signal });
+    },
+
+    /** Removes a member, or leaves (your own user id); the seat is free at once. 409 LAST_OWNER for the last owner. */
+    async removeMember(orgId: string, userId: string, options: RequestOptions = {}): Promise<void> {
+      await http.request<void>(routes['orgs.removeMember'], { params: { orgId, userId }, auth: 'bearer', signal: options.signal });
+    },
+
+    /** Makes another member owner; the caller becomes an admin (owners). */
+    transferOwnership(orgId: string, transfer: OwnershipTransfer, options: RequestOptions = {}): Promise<OwnershipTransferred> {
+      return http.request<OwnershipTransferred>(routes['orgs.transferOwnership'], { params: { orgId }, auth: 'bearer', json: transfer, signal: options.signal });
     },
 
     /** Seats: the limit, members, pending invites and what is left. */
