@@ -59,10 +59,13 @@ export type {
 } from '@invite/contracts';
 
 import type { Static } from 'typebox';
-import type { AnalyticsRequest, ErrorCode, ProblemDocument } from '@invite/contracts';
+import type { AnalyticsRequest, AuditListRequest, ErrorCode, ProblemDocument } from '@invite/contracts';
 
 /** Query of `GET /v1/orgs/:orgId/analytics`: the first and last UTC day, YYYY-MM-DD, both included. */
 export type AnalyticsQuery = Omit<AnalyticsRequest, 'orgId'>;
+
+/** Query of `GET /v1/orgs/:orgId/audit`: paging, and optionally one action (or a family, `invite.`) or one actor. */
+export type AuditQuery = Omit<AuditListRequest, 'orgId'>;
 
 /** An `application/problem+json` body: every error of the API, its `code` one of the catalogue's. */
 export type Problem = Omit<Static<typeof ProblemDocument>, 'code'> & { code: ErrorCode };

@@ -208,14 +208,26 @@ describe('orgs', () => {
     expect(await problemOf(owner.orgs.usage(crypto.randomUUID()))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
-  it('audit pages newest first and allAudit walks it; a bad cursor is 400', async () => {
+  it('audit pages newest first, filters by action and actor, and allAudit walks it; a bad filter is 400', async () => {
     const page = await owner.orgs.audit(org.orgId, { limit: 3 });
     expect(page.items).toHaveLength(3);
     const actions: string[] = [];
     for await (const entry of owner.orgs.allAudit(org.orgId, { limit: 10 })) actions.push(entry.action);
     expect(actions.slice(0, 3)).toEqual(page.items.map((e) => e.action));
     expect(actions).toContain('invite.created');
-    expect(await problemOf(owner.orgs.audit(org.orgId, { cursor: 'not-a-cursor' }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+
+    const created = await owner.orgs.audit(org.orgId, { action: 'invite.created', actor: `user:${org.owner.user.id}`, limit: 100 });
+    expect(created.items.length).toBeGreaterThan(0);
+    expect(created.items.every((e) => e.action === 'invite.created' && e.actorName === 'Olivia Owner')).toBe(true);
+    expect(created.items[0]!.summary).toContain('invited');
+    const family: string[] = [];
+    for await (const entry of owner.orgs.allAudit(org.orgId, { action: 'invite.', limit: 2 })) family.push(entry.action);
+    expect(family.length).toBeGreaterThan(2);
+    expect(family.every((action) => action.startsWith('invite.'))).toBe(true);
+
+    const bad = await problemOf(owner.orgs.audit(org.orgId, { actor: 'somebody' }));
+    expect(bad).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(bad.errors.map((e) => e.path)).toContain('/query/actor');
   });
 
   it('analytics of a period; a period that ends before it starts is 400', async () => {

@@ -7,6 +7,7 @@ import type {
   AnalyticsView,
   AuditEntryView,
   AuditPage,
+  AuditQuery,
   ConsoleEvent,
   MemberPage,
   MemberPatch,
@@ -30,8 +31,8 @@ export type EventStreamEnd = string;
 export function orgsResource(http: Http) {
   const members = (orgId: string, page: PageQuery = {}, options: RequestOptions = {}) =>
     http.request<MemberPage>(routes['orgs.members'], { params: { orgId }, auth: 'bearer', query: page, signal: options.signal });
-  const audit = (orgId: string, page: PageQuery = {}, options: RequestOptions = {}) =>
-    http.request<AuditPage>(routes['orgs.audit'], { params: { orgId }, auth: 'bearer', query: page, signal: options.signal });
+  const audit = (orgId: string, query: AuditQuery = {}, options: RequestOptions = {}) =>
+    http.request<AuditPage>(routes['orgs.audit'], { params: { orgId }, auth: 'bearer', query, signal: options.signal });
 
   return {
     /** Changes the seat limit (owners); never below the seats in use: 409 SEAT_LIMIT_BELOW_USAGE says how many are. */
@@ -43,8 +44,8 @@ export function orgsResource(http: Http) {
     members,
 
     /** Every member, a page at a time as the loop goes. */
-    allMembers(orgId: string, options: RequestOptions & { limit?: number } = {}): AsyncGenerator<MemberView, void, undefined> {
-      return eachItem((cursor) => members(orgId, { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) }, options));
+    allMembers(orgId: string, page: Omit<PageQuery, 'cursor'> = {}, options: RequestOptions = {}): AsyncGenerator<MemberView, void, undefined> {
+      return eachItem((cursor) => members(orgId, { ...page, ...(cursor ? { cursor } : {}) }, options));
     },
 
     /**
@@ -71,12 +72,12 @@ export function orgsResource(http: Http) {
       return http.request<UsageView>(routes['orgs.usage'], { params: { orgId }, auth: 'bearer', signal: options.signal });
     },
 
-    /** One page of the audit log, newest first. */
+    /** One page of the audit log, newest first, each entry with its actor's name and a sentence; `action` and `actor` filter it. */
     audit,
 
-    /** The whole audit log, newest first, a page at a time as the loop goes. */
-    allAudit(orgId: string, options: RequestOptions & { limit?: number } = {}): AsyncGenerator<AuditEntryView, void, undefined> {
-      return eachItem((cursor) => audit(orgId, { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) }, options));
+    /** The whole audit log (or what the filter keeps), newest first, a page at a time as the loop goes. */
+    allAudit(orgId: string, filter: Omit<AuditQuery, 'cursor'> = {}, options: RequestOptions = {}): AsyncGenerator<AuditEntryView, void, undefined> {
+      return eachItem((cursor) => audit(orgId, { ...filter, ...(cursor ? { cursor } : {}) }, options));
     },
 
     /** What became of the invites created from `from` to `to` (UTC days, both included, at most 366). */
