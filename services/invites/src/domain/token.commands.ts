@@ -158,10 +158,16 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
       const session = issueTokens(tx, user);
       await tx.em.flush();
 
-      // Then, in one statement, the seat lock (before the invite row, as resend takes
-      // them), the seat check, the token consumed by a conditional update and the
-      // membership. This invite already holds one of the pending seats; accepting turns
-      // it into a member, so the sum exceeds the limit only when the limit was lowered.
+      // Then the seat lock (before the invite row, as resend takes them), in a statement
+      // of its own: the check below must read the org's seat releases from a snapshot
+      // taken once the lock is ours. Another accept that committed while this one waited
+      // added a member and released its pending seat; a snapshot from before the wait
+      // would see the member (the locked row is re-read) but not the release.
+      await tx.em.execute(`select 1 from orgs where id = ? for no key update`, [preview.orgId]);
+      // Then, in one statement, the seat check, the token consumed by a conditional
+      // update and the membership. This invite already holds one of the pending seats;
+      // accepting turns it into a member, so the sum exceeds the limit only when the
+      // limit was lowered.
       const [outcome] = await tx.em.execute<{ consumed: number; name: string; seat_limit: number; members_count: number; pending: number; overdue: number }[]>(
         `with o as (select ${seatColumns}, ${overdueCount} as overdue from orgs o where o.id = ? for no key update),
               c as (update invites set status = 'accepted', accepted_at = ?, accepted_user_id = ?, sealed_token = null
