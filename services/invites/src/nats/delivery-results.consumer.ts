@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { DeliveryResultEvent, matches } from '@invite/contracts';
+import { consumeOptions, DeliveryResultEvent, matches } from '@invite/contracts';
 import { inSpan, SpanKind } from '@invite/telemetry';
 import type { Domain } from '../domain/context.ts';
 import type { Logger } from '@invite/telemetry';
@@ -54,7 +54,7 @@ const resultConcurrency = 16;
  */
 export async function startDeliveryResultsConsumer(nc: NatsConnection, js: JetStreamClient, domain: Domain, logger: Logger, metrics: Metrics) {
   const consumer = await js.consumers.get(domain.names.notificationStream, domain.names.deliveryConsumer);
-  const messages = await consumer.consume({ max_messages: 200 });
+  const messages = await consumer.consume({ ...consumeOptions, max_messages: 200 });
   // Results are applied a few at a time: each is one conditional update whose guards
   // (token version, never downgrading sent or dead) make the order between them moot.
   const inFlight = new Set<Promise<void>>();

@@ -1,7 +1,7 @@
 import { inSpan, SpanKind } from '@invite/telemetry';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { AccountEmailEvent, InviteAcceptedEvent, InviteClosedEvent, InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
+import { AccountEmailEvent, consumeOptions, InviteAcceptedEvent, InviteClosedEvent, InviteIssuedEvent, matches, type NatsNames } from '@invite/contracts';
 import type { AccountMailer } from '../delivery/deliver-account-email.ts';
 import { retryDelayMs } from '../delivery/backoff.ts';
 import type { AttemptOutcome, InviteDeliverer } from '../delivery/deliver-invite.ts';
@@ -88,7 +88,7 @@ function createSlots(size: number) {
 export async function startInviteIssuedConsumer(deps: ConsumerDeps) {
   const { names, logger, metrics, settings } = deps;
   const consumer = await deps.js.consumers.get(names.inviteStream, names.notifierConsumer);
-  const messages = await consumer.consume({ max_messages: settings.concurrency });
+  const messages = await consumer.consume({ ...consumeOptions, max_messages: settings.concurrency });
   const slots = createSlots(settings.concurrency);
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
