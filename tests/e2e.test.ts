@@ -4,12 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteStreams, isolatedEnv } from '../services/invites/test/harness.ts';
 import { deleteNotifierState, eventually } from '../services/notifier/test/support/harness.ts';
 import { startSmtpMailbox, type SmtpMailbox } from '../services/notifier/test/support/smtp-mailbox.ts';
+import { createInviteClient, ProblemError } from '@invite/sdk';
 import { run, startService, type ServiceProcess } from './support/processes.ts';
 
 /**
  * The whole path over HTTP with every piece a real process: the admin CLI, the invites
  * service, the notifier (to a real SMTP server in this test) and the gateway on their
- * own database and NATS prefix.
+ * own database and NATS prefix. HTTP calls go through the SDK (@invite/sdk), as an
+ * integration would make them.
  */
 let invites: ServiceProcess;
 let notifier: ServiceProcess;
@@ -18,15 +20,6 @@ let smtp: SmtpMailbox;
 let base: string;
 let env: Record<string, string>;
 let dropDatabase: () => Promise<void>;
-
-async function post<T>(path: string, body: unknown, accessToken?: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
 
 beforeAll(async () => {
   smtp = await startSmtpMailbox();
@@ -63,19 +56,23 @@ describe('end to end over HTTP', () => {
     // The operator's link carries the token and the address proof (the operator vouches for the owner's address).
     const ownerLink = new URLSearchParams(new URL(bootstrap.ownerInvite.acceptUrl).hash.slice(1));
 
-    const owner = await post<{ accessToken: string }>('/v1/invites/accept', { token: ownerLink.get('token'), proof: ownerLink.get('proof'), name: 'Erin Owner', username: `erin${Date.now()}`, password: 'owner password 123' });
-    expect(owner.status).toBe(201);
-    const login = await post<{ accessToken: string }>('/v1/auth/login', { email: ownerEmail, password: 'owner password 123' });
-    expect(login.status).toBe(200);
+    const owner = createInviteClient({ baseUrl: base });
+    const ownerAccepted = await owner.invitee.accept({ token: ownerLink.get('token')!, proof: ownerLink.get('proof')!, name: 'Erin Owner', username: `erin${Date.now()}`, password: 'owner password 123' });
+    expect(ownerAccepted.membership).toMatchObject({ orgId: bootstrap.orgId, role: 'owner' });
+    const login = await owner.auth.login({ email: ownerEmail, password: 'owner password 123' });
+    expect(login.user.email).toBe(ownerEmail);
 
     const inviteeEmail = `invitee.${Date.now()}@e2e.test`;
-    const invite = await post<{ acceptUrl: string; invite: { id: string } }>(`/v1/orgs/${bootstrap.orgId}/invites`, { email: inviteeEmail, role: 'admin' }, login.body.accessToken);
-    expect(invite.status).toBe(201);
+    const invite = await owner.invites.create(bootstrap.orgId, { email: inviteeEmail, role: 'admin' });
+    expect(invite.invite).toMatchObject({ email: inviteeEmail, status: 'pending' });
     const fields = { name: 'Ivy Invitee', username: `ivy${Date.now()}`, password: 'invitee password 1' };
     // The inviter's copy of the link neither tells whether the address has an account nor creates one.
-    const inviterToken = new URLSearchParams(new URL(invite.body.acceptUrl).hash.slice(1)).get('token');
-    expect(await post('/v1/invites/lookup', { token: inviterToken })).toMatchObject({ status: 200, body: { accountExists: null, addressVerified: false } });
-    expect(await post('/v1/invites/accept', { token: inviterToken, ...fields })).toMatchObject({ status: 403, body: { code: 'ADDRESS_NOT_VERIFIED' } });
+    const invitee = createInviteClient({ baseUrl: base });
+    const inviterToken = new URLSearchParams(new URL(invite.acceptUrl).hash.slice(1)).get('token')!;
+    expect(await invitee.invitee.lookup({ token: inviterToken })).toMatchObject({ accountExists: null, addressVerified: false });
+    const refused = await invitee.invitee.accept({ token: inviterToken, ...fields }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ProblemError);
+    expect(refused).toMatchObject({ status: 403, code: 'ADDRESS_NOT_VERIFIED' });
 
     // The invitee opens the emailed link: the same token, with the address proof.
     const mail = await eventually(() => smtp.deliveredTo(inviteeEmail)[0], 30_000, "the invitee's email");
@@ -83,22 +80,18 @@ describe('end to end over HTTP', () => {
     const link = new URLSearchParams(new URL(emailed).hash.slice(1));
     const token = link.get('token')!;
     expect(token).toBe(inviterToken);
+    const proof = link.get('proof')!;
 
-    const lookup = await post<{ orgName: string; role: string; accountExists: boolean }>('/v1/invites/lookup', { token, proof: link.get('proof') });
-    expect(lookup).toMatchObject({ status: 200, body: { orgName: 'E2E Org', role: 'admin', accountExists: false } });
+    expect(await invitee.invitee.lookup({ token, proof })).toMatchObject({ orgName: 'E2E Org', role: 'admin', accountExists: false });
 
-    const accepted = await post<{ membership: { role: string } }>('/v1/invites/accept', { token, proof: link.get('proof'), ...fields });
-    expect(accepted).toMatchObject({ status: 201, body: { membership: { role: 'admin' } } });
+    const accepted = await invitee.invitee.accept({ token, proof, ...fields });
+    expect(accepted).toMatchObject({ membership: { role: 'admin' } });
 
-    const member = await post<{ accessToken: string }>('/v1/auth/login', { email: inviteeEmail, password: 'invitee password 1' });
-    expect(member.status).toBe(200);
-    const me = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${member.body.accessToken}` } });
-    const body = (await me.json()) as { memberships: { orgId: string; role: string }[] };
-    expect(body.memberships).toEqual([expect.objectContaining({ orgId: bootstrap.orgId, role: 'admin' })]);
+    const member = createInviteClient({ baseUrl: base });
+    await member.auth.login({ email: inviteeEmail, password: 'invitee password 1' });
+    const me = await member.auth.me();
+    expect(me.memberships).toEqual([expect.objectContaining({ orgId: bootstrap.orgId, role: 'admin' })]);
 
-    const invitesAfter = await fetch(`${base}/v1/orgs/${bootstrap.orgId}/invites/${invite.body.invite.id}`, {
-      headers: { authorization: `Bearer ${member.body.accessToken}` },
-    });
-    expect(await invitesAfter.json()).toMatchObject({ status: 'accepted' });
+    expect(await member.invites.get(bootstrap.orgId, invite.invite.id)).toMatchObject({ status: 'accepted' });
   });
 });
