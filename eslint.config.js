@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'artifacts/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', 'artifacts/**', 'coverage/**', 'libs/sdk/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

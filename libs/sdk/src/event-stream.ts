@@ -11,7 +11,8 @@ export interface ServerSentEvent {
  * skipped; an event dispatched at each blank line. Stops reading when the loop stops.
  */
 export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent, void, undefined> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   let event = '';
   let data: string[] = [];
@@ -20,7 +21,7 @@ export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): A
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
       // A CR at the very end may be half of a CRLF: keep it until more arrives.
       const lines = buffer.split(/\r\n|\r(?!$)|\n/);
       buffer = lines.pop() ?? '';
