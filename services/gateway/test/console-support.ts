@@ -51,11 +51,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startConsoleStack(label: string, seats = 50): Promise<ConsoleStack> {
+export async function startConsoleStack(label: string, seats = 50, invitesEnv: Record<string, string> = {}): Promise<ConsoleStack> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // Rate limits off: every context signs in from 127.0.0.1.
-  const g = await startTestGateway(label, { APP_BASE_URL: base, GATEWAY_PORT: String(port), RATE_LIMIT: 'off' }, { APP_BASE_URL: base });
+  const g = await startTestGateway(label, { APP_BASE_URL: base, GATEWAY_PORT: String(port), RATE_LIMIT: 'off' }, { APP_BASE_URL: base, ...invitesEnv });
   await g.app.listen({ host: '127.0.0.1', port });
   const smtp = await startSmtpMailbox();
   const { app: notifier } = await startTestNotifier(

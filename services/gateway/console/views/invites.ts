@@ -1,7 +1,7 @@
 // The invites of the organisation: search, status filter, keyset "load more",
 // withdraw and resend per row or for a selection, rows that update themselves, and an
 // invite's details (delivery per channel, its timeline) when its address is clicked.
-import { explain } from '../lib/api.ts';
+import { ApiError, explain } from '../lib/api.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
 import { announce, cell, debounce, h, replace, table } from '../lib/dom.ts';
 import { dateTime } from '../lib/format.ts';
@@ -75,6 +75,12 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     });
     const resend = h('button', { type: 'button', 'data-key': 'resend', class: 'secondary small', 'aria-label': `Resend invite to ${invite.email}` }, 'Resend');
     const withdraw = h('button', { type: 'button', 'data-key': 'withdraw', class: 'danger small', 'aria-label': `Withdraw invite to ${invite.email}` }, 'Withdraw');
+    // Sent moments ago: the button counts down to when a resend goes through.
+    const wait = Math.ceil(((cooldowns.get(invite.id) ?? 0) - Date.now()) / 1000);
+    if (wait > 0) {
+      resend.disabled = true;
+      resend.textContent = `Resend in ${wait} s`;
+    }
     resend.addEventListener('click', () => void resendOne(invite));
     withdraw.addEventListener('click', () => void withdrawOne(invite));
     tr.dataset.inviteId = invite.id;
@@ -163,6 +169,16 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     }
   };
 
+  /** Invite id → when the server lets it be sent again (from a RESEND_COOLDOWN's Retry-After). */
+  const cooldowns = new Map<string, number>();
+  const countdown = setInterval(() => {
+    for (const [id, until] of cooldowns) {
+      if (until <= Date.now()) cooldowns.delete(id);
+      const row = rows.get(id);
+      if (row) renderRow(row.invite, row.tr);
+    }
+  }, 1000);
+
   const resendOne = async (invite: InviteView) => {
     try {
       const result = await ctx.api.post<InviteWithLink>(orgPath(ctx, `/invites/${invite.id}/resend`));
@@ -175,6 +191,11 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     } catch (error) {
       actionStatus.className = 'error';
       actionStatus.textContent = `${invite.email}: ${explain(error)}`;
+      if (error instanceof ApiError && error.problem.code === 'RESEND_COOLDOWN' && error.problem.retryAfter) {
+        cooldowns.set(invite.id, Date.now() + error.problem.retryAfter * 1000);
+        const row = rows.get(invite.id);
+        if (row) renderRow(row.invite, row.tr);
+      }
     }
   };
 
@@ -304,6 +325,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     unsubscribe();
     unsubscribeMode();
     clearInterval(poll);
+    clearInterval(countdown);
     research.cancel();
   };
 };
