@@ -19,7 +19,7 @@ export interface ClientOptions {
   onTokens?: (tokens: SessionTokens | null) => void | Promise<void>;
   /** The fetch to use (default: the global one), e.g. one with a proxy agent or instrumentation. */
   fetch?: typeof globalThis.fetch;
-  /** Milliseconds a request may take before it is aborted with a `TimeoutError` (default 30000; 0: no limit). A live event stream is limited only until its first byte. */
+  /** Milliseconds a request may take before it is aborted with a `TimeoutError` (default 60000, the gateway's own request limit; 0: no limit). A live event stream is limited only until it opens. */
   timeoutMs?: number;
   /** A `User-Agent` header for every request (servers' logs then name your app). */
   userAgent?: string;
@@ -60,7 +60,7 @@ export interface Http {
   tokens(): SessionTokens | null;
 }
 
-const defaultTimeoutMs = 30_000;
+const defaultTimeoutMs = 60_000;
 
 export function createHttp(options: ClientOptions): Http {
   const base = options.baseUrl.replace(/\/+$/, '');

@@ -41,8 +41,8 @@ export class ProblemError extends Error {
   }
 }
 
-/** Whether `error` is a ProblemError, and when `code` is given, one with that code. */
-export function isProblem(error: unknown, code?: ErrorCode): error is ProblemError {
+/** Whether `error` is a ProblemError, and when `code` is given, one with that code (then `error.code` is typed as it). */
+export function isProblem<C extends ErrorCode = ErrorCode>(error: unknown, code?: C): error is ProblemError & { readonly code: C } {
   return error instanceof ProblemError && (code === undefined || error.code === code);
 }
 

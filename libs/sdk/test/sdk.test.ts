@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { codeSentFor, email, emailedProof, orgWithOwner, password, resetTokenSentTo, tokenOf, type OrgWithOwner } from '../../../services/invites/test/harness.ts';
-import { routes, type ConsoleEvent, type ErrorCode, type InviteClient, type RouteName, type SessionTokens } from '../src/index.ts';
+import { isProblem, routes, type ConsoleEvent, type ErrorCode, type InviteClient, type RouteName, type SessionTokens } from '../src/index.ts';
 import { isRoute, problemOf, startLiveApi, type LiveApi } from './support.ts';
 
 /**
@@ -41,6 +41,9 @@ describe('auth', () => {
     const problem = await problemOf(api.client().auth.login({ email: org.ownerEmail, password: 'not the password at all' }));
     expect(problem).toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
     expectTypeOf(problem.code).toEqualTypeOf<ErrorCode>();
+    expect(isProblem(problem, 'INVALID_CREDENTIALS')).toBe(true);
+    expect(isProblem(problem, 'UNAUTHENTICATED')).toBe(false);
+    if (isProblem(problem, 'INVALID_CREDENTIALS')) expectTypeOf(problem.code).toEqualTypeOf<'INVALID_CREDENTIALS'>();
   });
 
   it('me returns the account and its memberships; signed out it is 401 UNAUTHENTICATED', async () => {
