@@ -38,9 +38,10 @@ describe('chaos: a 3-node NATS cluster loses its stream leader under load', () =
     const s = stack!;
     const log = (line: string) => console.info(`[nats-cluster] ${line}`);
     const jsm = await jetstreamManager(observer!);
-    const info = await jsm.streams.info('INVITES');
-    expect(info.config.num_replicas).toBe(3);
-    expect((await jsm.streams.info('KV_deliveries')).config.num_replicas).toBe(3);
+    // Every stream and KV bucket the services made: INVITES, NOTIFICATIONS, the notifier's ledger and dead letters, the gateway's keys.
+    const replicas: Record<string, number> = {};
+    for await (const stream of jsm.streams.list()) replicas[stream.config.name] = stream.config.num_replicas;
+    for (const name of ['INVITES', 'NOTIFICATIONS', 'KV_deliveries', 'KV_dead_letters', 'KV_gateway_idempotency']) expect(replicas[name], name).toBe(3);
 
     /** Kills the node that leads `stream` now, and starts it again on its store 2 s later. */
     const killLeaderOf = (stream: string): Fault => ({
