@@ -87,7 +87,7 @@ describe('email delivery', () => {
     expect(mail.text).toContain(`Dear branded@example.test,\n\nAda Lovelace saved you a seat as a member <b>now</b>.\n\nLink: ${link}`);
     expect(mail.html).toContain('<p>Ada Lovelace saved you a seat as a member &lt;b&gt;now&lt;/b&gt;.</p>');
     const linkHtml = link.replace('&', '&amp;');
-    expect(mail.html).toContain(`<a href="${linkHtml}" style="color:#0a7f3f">${linkHtml}</a>`);
+    expect(mail.html).toContain(`<a href="${linkHtml}" style="color:#0a7f3f;word-break:break-all;overflow-wrap:anywhere">${linkHtml}</a>`);
     expect(mail.html).toContain('<img src="https://cdn.example.test/acme.png" alt="Acme &amp; Sons"');
     expect(mail.html).toContain('background:#0a7f3f');
     expect(link.startsWith('https://app.example.test/invite#token=')).toBe(true);
