@@ -32,6 +32,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/telemetry/package.json libs/telemetry/
+COPY libs/sdk/package.json libs/sdk/
 COPY libs/templates/package.json libs/templates/
 COPY services/gateway/package.json services/gateway/
 COPY services/invites/package.json services/invites/
