@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { codeSentFor, email, emailedProof, orgWithOwner, password, resetTokenSentTo, tokenOf, type OrgWithOwner } from '../../../services/invites/test/harness.ts';
 import { isProblem, routes, type ConsoleEvent, type ErrorCode, type InviteClient, type RouteName, type SessionTokens } from '../src/index.ts';
+import type { PathParams } from '../src/routes.ts';
 import { isRoute, problemOf, startLiveApi, type LiveApi } from './support.ts';
 
 /**
@@ -458,6 +459,11 @@ describe('invitee', () => {
 });
 
 describe('the SDK and the API', () => {
+  it('path parameters are typed by the route template', () => {
+    expectTypeOf<PathParams<(typeof routes)['invites.get']['path']>>().toEqualTypeOf<{ orgId: string; inviteId: string }>();
+    expectTypeOf<PathParams<(typeof routes)['auth.me']['path']>>().toEqualTypeOf<Record<never, string>>();
+  });
+
   it('every route of the SDK was called against the live gateway in this file', () => {
     const missed = (Object.keys(routes) as RouteName[]).filter((name) => !api.sent.some((request) => isRoute(request, name)));
     expect(missed).toEqual([]);
