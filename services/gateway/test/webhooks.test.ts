@@ -406,6 +406,35 @@ describe('deliveries', () => {
     expect(actions[2]!.data.changed!.sort()).toEqual(['enabled', 'eventTypes', 'url']);
   });
 
+  it('claims per endpoint: a long backlog of one endpoint does not hold back another', async () => {
+    const org = await orgWithOwner(g.invites, 10);
+    const [backed, healthy] = [path(), path()];
+    const slow = await createWebhook(org, { url: receiver.url(backed), eventTypes: ['invite.created'] });
+    const fast = await createWebhook(org, { url: receiver.url(healthy), eventTypes: ['invite.created'] });
+    // What an outage leaves behind: 1,500 due rows for one endpoint, all older than the other endpoint's 40.
+    const seed = (endpointId: string, count: number, age: string) =>
+      g.invites.sql(
+        `insert into webhook_deliveries (id, endpoint_id, org_id, message_id, event_type, body, next_attempt_at)
+         select gen_random_uuid(), ?, ?, 'msg_seed_' || ? || '_' || i, 'invite.created',
+                json_build_object('type', 'invite.created', 'timestamp', now(), 'data', json_build_object('orgId', ?::text))::text,
+                now() - ?::interval + i * interval '1 ms'
+           from generate_series(1, ?) i`,
+        [endpointId, org.orgId, endpointId, org.orgId, age, count],
+      );
+    await seed(slow.webhook.id, 1500, '1 hour');
+    await seed(fast.webhook.id, 40, '1 minute');
+    await receiver.waitFor(healthy, 40, 20_000);
+    // Served beside the backlog, not behind it: claims take each endpoint's oldest rows up to its
+    // lane's room (about 40 of the backlog go out meanwhile; oldest-first claims across
+    // endpoints let some 270 through first).
+    expect(receiver.at(backed).length).toBeLessThan(150);
+    // Disabling it cancels its backlog, while its attempts are being recorded.
+    const off = await send(g.app, 'PATCH', `/v1/orgs/${org.orgId}/webhooks/${slow.webhook.id}`, { enabled: false }, bearer(org.owner.accessToken));
+    expect(off.statusCode, off.body).toBe(200);
+    const [left] = await g.invites.sql<{ n: number }>(`select count(*)::int as n from webhook_deliveries where endpoint_id = ? and status = 'pending'`, [slow.webhook.id]);
+    expect(left!.n).toBe(0);
+  });
+
   it('lets a fast endpoint go at full speed while another one is slow', async () => {
     const org = await orgWithOwner(g.invites, 20);
     const [fast, slow] = [path(), path()];

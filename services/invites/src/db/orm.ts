@@ -12,6 +12,7 @@ import { Migration20261210000000 } from './migrations/Migration20261210000000.ts
 import { Migration20261212000000 } from './migrations/Migration20261212000000.ts';
 import { Migration20261213000000 } from './migrations/Migration20261213000000.ts';
 import { Migration20261216000000 } from './migrations/Migration20261216000000.ts';
+import { Migration20261216010000 } from './migrations/Migration20261216010000.ts';
 
 /** Migrations in the order they apply; a new one is appended here and committed. */
 export const migrations = [
@@ -25,6 +26,7 @@ export const migrations = [
   { name: 'Migration20261212000000', class: Migration20261212000000 },
   { name: 'Migration20261213000000', class: Migration20261213000000 },
   { name: 'Migration20261216000000', class: Migration20261216000000 },
+  { name: 'Migration20261216010000', class: Migration20261216010000 },
 ];
 
 export interface OrmOptions {

@@ -15,6 +15,8 @@ export interface LaneOptions<J extends LaneJob> {
   /** Jobs one lane may hold, waiting and in flight. */
   buffer: number;
   run(job: J): Promise<void>;
+  /** Told when a lane has drained to half its buffer: it may take more. */
+  onRoom?(endpointId: string): void;
 }
 
 interface Lane<J> {
@@ -64,6 +66,7 @@ export function createLanes<J extends LaneJob>(options: LaneOptions<J>) {
         held.delete(job.deliveryId);
         if (lane.active === 0 && lane.waiting.length === 0) lanes.delete(job.endpointId);
         pump();
+        if (lane.waiting.length + lane.active <= options.buffer / 2) options.onRoom?.(job.endpointId);
         if (active === 0 && held.size === 0) {
           for (const resolve of idleWaiters) resolve();
           idleWaiters = [];
@@ -81,6 +84,11 @@ export function createLanes<J extends LaneJob>(options: LaneOptions<J>) {
     fullEndpoints(): string[] {
       return [...lanes.entries()].filter(([, lane]) => lane.waiting.length + lane.active >= options.buffer).map(([id]) => id);
     },
+    /** Room left in the lanes that hold something; an endpoint not listed has `buffer`. */
+    rooms(): Record<string, number> {
+      return Object.fromEntries([...lanes.entries()].map(([id, lane]) => [id, Math.max(0, options.buffer - lane.waiting.length - lane.active)]));
+    },
+    buffer: options.buffer,
     /** Queues a job; false (nothing queued) when its lane is full or it is held already. */
     offer(job: J): boolean {
       if (held.has(job.deliveryId) || !this.hasRoom(job.endpointId)) return false;

@@ -1,6 +1,6 @@
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { NatsNames } from '@invite/contracts';
+import { consumeOptions, type NatsNames } from '@invite/contracts';
 import type { Logger } from '@invite/telemetry';
 
 /**
@@ -52,7 +52,7 @@ export async function startWebhookEventConsumers(options: EventConsumerOptions) 
   const loops: { close(): Promise<void> }[] = [];
   for (const stream of [names.inviteStream, names.notificationStream]) {
     const consumer = await js.consumers.get(stream, names.webhooksConsumer);
-    const messages = await consumer.consume({ max_messages: options.concurrency * 4 });
+    const messages = await consumer.consume({ ...consumeOptions, max_messages: options.concurrency * 4 });
     const inFlight = new Set<Promise<void>>();
 
     const handle = async (msg: JsMsg): Promise<void> => {

@@ -56,8 +56,6 @@ interface Job extends LaneJob {
 const leaseMs = (timeoutMs: number) => Math.max(60_000, timeoutMs * 6);
 /** How long an endpoint's URL, state and secrets are trusted before they are read again. */
 const endpointTtlMs = 2000;
-/** Rows claimed per poll. */
-const claimBatch = 200;
 
 /** The wait before attempt `attempt + 1`: base × 2^(attempt-1), capped, with ±20 % jitter. */
 export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
@@ -65,7 +63,7 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
   return Math.round(raw * (0.8 + Math.random() * 0.4));
 }
 
-type CachedEndpoint = { row: EndpointRow | undefined; secrets: string[]; at: number };
+type CachedEndpoint = { row: EndpointRow | undefined; secrets: string[]; at: number; failing: boolean };
 
 export function createWebhookDispatcher(deps: DispatcherDeps) {
   const { orm, cipher, logger, metrics, settings } = deps;
@@ -74,7 +72,9 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
   const sender = createWebhookSender({ allowPrivate: settings.allowPrivate, timeoutMs: settings.timeoutMs, socketsPerEndpoint: settings.perEndpoint, resolve: deps.resolve });
   const endpoints = new Map<string, CachedEndpoint>();
   const loading = new Map<string, Promise<CachedEndpoint>>();
-  const lanes = createLanes<Job>({ perEndpoint: settings.perEndpoint, total: settings.total, buffer: settings.perEndpoint * 4, run: attempt });
+  const lanes = createLanes<Job>({ perEndpoint: settings.perEndpoint, total: settings.total, buffer: settings.perEndpoint * 4, run: attempt, onRoom });
+  /** Endpoints with due rows in PostgreSQL beyond what their lanes took: a lane that drains pulls more at once. */
+  const backlogged = new Set<string>();
 
   async function endpoint(id: string): Promise<CachedEndpoint> {
     const cached = endpoints.get(id);
@@ -83,12 +83,13 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     if (!pending) {
       pending = (async () => {
         const [row] = await em().execute<EndpointRow[]>(
-          `select id, org_id, url, enabled, deleted_at is not null as deleted, secret_sealed, previous_secret_sealed, previous_secret_expires_at
+          `select id, org_id, url, enabled, secret_sealed, previous_secret_sealed, previous_secret_expires_at, consecutive_failures, failing_since
              from webhook_endpoints where id = ?`,
           [id],
         );
         const usable = row && row.enabled ? row : undefined;
-        const entry = { row: usable, secrets: usable ? signingSecrets(usable, cipher) : [], at: Date.now() };
+        const failing = Boolean(usable && (usable.consecutive_failures > 0 || usable.failing_since));
+        const entry = { row: usable, secrets: usable ? signingSecrets(usable, cipher) : [], at: Date.now(), failing };
         endpoints.set(id, entry);
         return entry;
       })().finally(() => loading.delete(id));
@@ -113,9 +114,10 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     metrics.queued.inc(rows.length);
     const refused: string[] = [];
     for (const row of rows) {
-      if (!row.leased) continue;
       const job = { deliveryId: row.id, endpointId: row.endpoint_id, messageId: message.messageId, body: message.body, attempts: 0, occurredAt: message.occurredAt };
-      if (!lanes.offer(job)) refused.push(row.id);
+      if (row.leased && lanes.offer(job)) continue;
+      if (row.leased) refused.push(row.id);
+      backlogged.add(row.endpoint_id);
     }
     await release(refused);
   }
@@ -123,7 +125,12 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
   /** Hands rows back to the poll (any process). */
   async function release(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await em().execute(`update webhook_deliveries set lease_until = null where id in (?) and status = 'pending'`, [ids]);
+    // SKIP LOCKED: a row someone is changing (cancelling it, say) is left to them; never a wait, never a deadlock.
+    await em().execute(
+      `update webhook_deliveries set lease_until = null
+        where id in (select id from webhook_deliveries where id in (?) and status = 'pending' for update skip locked)`,
+      [ids],
+    );
   }
 
   /** One stream event: its messages, each queued for its endpoints. */
@@ -144,9 +151,9 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
       metrics.attemptDuration.observe(result.latencyMs / 1000);
       if (result.ok) {
         metrics.eventToDelivery.observe(Math.max(0, Date.now() - Date.parse(job.occurredAt)) / 1000);
-        await recordSuccess(job, startedAt, result);
+        await recordSuccess(job, startedAt, result, target);
       } else {
-        await recordFailure(job, startedAt, result);
+        await recordFailure(job, startedAt, result, target);
       }
     } catch (error) {
       // The database is away: the row keeps its lease, and its next claim tries again.
@@ -166,38 +173,51 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     if (rows.length) metrics.finished.inc({ status: 'cancelled' });
   }
 
-  async function recordSuccess(job: Job, startedAt: Date, result: AttemptResult): Promise<void> {
-    await em().execute(
-      `with d as (
-         update webhook_deliveries
-            set status = 'delivered', attempts = attempts + 1, last_attempt_at = ?, delivered_at = now(), response_status = ?,
-                latency_ms = ?, last_error = null, lease_until = null, attempt_log = attempt_log || ?::jsonb
-          where id = ? and status = 'pending' returning endpoint_id)
-       update webhook_endpoints e set consecutive_failures = 0, failing_since = null
-         from d where e.id = d.endpoint_id and (e.consecutive_failures <> 0 or e.failing_since is not null)`,
+  /*
+   * A delivery row and its endpoint row are never locked in one transaction here: the
+   * API locks the endpoint, then its deliveries (disable, delete); taking them the
+   * other way round in one statement would deadlock with it.
+   */
+  async function recordSuccess(job: Job, startedAt: Date, result: AttemptResult, target: CachedEndpoint): Promise<void> {
+    const rows = await em().execute<{ id: string }[]>(
+      `update webhook_deliveries
+          set status = 'delivered', attempts = attempts + 1, last_attempt_at = ?, delivered_at = now(), response_status = ?,
+              latency_ms = ?, last_error = null, lease_until = null, attempt_log = attempt_log || ?::jsonb
+        where id = ? and status = 'pending' returning id`,
       [startedAt, result.status, result.latencyMs, logEntry(startedAt, result), job.deliveryId],
     );
+    if (rows.length === 0) return;
     metrics.finished.inc({ status: 'delivered' });
+    // The failure streak ends; known from the endpoint as last read or from a failure seen here since.
+    if (target.failing) {
+      target.failing = false;
+      await em().execute(
+        `update webhook_endpoints set consecutive_failures = 0, failing_since = null where id = ? and (consecutive_failures <> 0 or failing_since is not null)`,
+        [job.endpointId],
+      );
+    }
   }
 
-  async function recordFailure(job: Job, startedAt: Date, result: AttemptResult): Promise<void> {
+  async function recordFailure(job: Job, startedAt: Date, result: AttemptResult, target: CachedEndpoint): Promise<void> {
     const attempts = job.attempts + 1;
     const last = attempts >= settings.maxAttempts;
     const waitMs = last ? 0 : backoffMs(attempts, settings.backoffBaseMs, settings.backoffMaxMs);
-    const [streak] = await em().execute<{ id: string; org_id: string; consecutive_failures: number; failing_since: Date }[]>(
-      `with d as (
-         update webhook_deliveries
-            set attempts = attempts + 1, last_attempt_at = ?, response_status = ?, latency_ms = ?, last_error = ?, lease_until = null,
-                attempt_log = attempt_log || ?::jsonb, status = case when ? then 'failed' else 'pending' end,
-                next_attempt_at = now() + make_interval(secs => ?)
-          where id = ? and status = 'pending' returning endpoint_id)
-       update webhook_endpoints e
-          set consecutive_failures = e.consecutive_failures + 1, failing_since = coalesce(e.failing_since, ?::timestamptz)
-         from d where e.id = d.endpoint_id and e.enabled
-       returning e.id, e.org_id, e.consecutive_failures, e.failing_since`,
-      [startedAt, result.status, result.latencyMs, result.error, logEntry(startedAt, result), last, waitMs / 1000, job.deliveryId, startedAt],
+    const rows = await em().execute<{ id: string }[]>(
+      `update webhook_deliveries
+          set attempts = attempts + 1, last_attempt_at = ?, response_status = ?, latency_ms = ?, last_error = ?, lease_until = null,
+              attempt_log = attempt_log || ?::jsonb, status = case when ? then 'failed' else 'pending' end,
+              next_attempt_at = now() + make_interval(secs => ?)
+        where id = ? and status = 'pending' returning id`,
+      [startedAt, result.status, result.latencyMs, result.error, logEntry(startedAt, result), last, waitMs / 1000, job.deliveryId],
     );
+    if (rows.length === 0) return;
     if (last) metrics.finished.inc({ status: 'failed' });
+    target.failing = true;
+    const [streak] = await em().execute<{ id: string; org_id: string; consecutive_failures: number; failing_since: Date }[]>(
+      `update webhook_endpoints set consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, ?::timestamptz)
+        where id = ? and enabled returning id, org_id, consecutive_failures, failing_since`,
+      [startedAt, job.endpointId],
+    );
     if (!streak) return;
     const failingMs = Date.now() - new Date(streak.failing_since).getTime();
     const byTime = failingMs >= settings.disableAfterHours * 3_600_000;
@@ -236,26 +256,40 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     logger.warn({ webhookId: streak.id, orgId: streak.org_id, consecutiveFailures: streak.consecutive_failures }, 'webhooks: endpoint disabled after sustained failure');
   }
 
-  /** Claims due rows (none of endpoints whose lanes are full) and queues them. */
+  /**
+   * Claims due rows and queues them: per endpoint, the oldest due rows up to the room its
+   * lane has (none for a full one), so that one endpoint's backlog (a dead endpoint's
+   * retries, a slow one's queue) never fills a claim meant for all of them.
+   */
   async function claimDue(): Promise<number> {
-    const full = lanes.fullEndpoints();
+    const rooms = lanes.rooms();
+    const full = Object.keys(rooms).filter((id) => rooms[id] === 0);
     const rows = await em().execute<{ id: string; endpoint_id: string; message_id: string; body: string; attempts: number }[]>(
       `update webhook_deliveries d set lease_until = now() + make_interval(secs => ?)
-        where d.id in (
-          select id from webhook_deliveries
-           where status = 'pending' and next_attempt_at <= now() and (lease_until is null or lease_until < now())
-             and not (endpoint_id::text = any(string_to_array(?, ',')))
-           order by next_attempt_at limit ? for update skip locked)
+         from (
+           select c.id from webhook_endpoints e
+           cross join lateral (
+             select id from webhook_deliveries
+              where endpoint_id = e.id and status = 'pending' and next_attempt_at <= now() and (lease_until is null or lease_until < now())
+              order by next_attempt_at limit coalesce((?::jsonb ->> e.id::text)::int, ?)) c
+            where e.enabled and e.deleted_at is null and not (e.id::text = any(string_to_array(?, ',')))
+         ) due
+        where d.id = due.id and d.status = 'pending' and (d.lease_until is null or d.lease_until < now())
        returning d.id, d.endpoint_id, d.message_id, d.body, d.attempts`,
-      [lease / 1000, full.join(','), claimBatch],
+      [lease / 1000, JSON.stringify(rooms), lanes.buffer, full.join(',')],
     );
+    const claimed = new Map<string, number>();
     const refused: string[] = [];
     for (const row of rows) {
+      claimed.set(row.endpoint_id, (claimed.get(row.endpoint_id) ?? 0) + 1);
       const occurredAt = (JSON.parse(row.body) as { timestamp?: string }).timestamp ?? new Date().toISOString();
       const job = { deliveryId: row.id, endpointId: row.endpoint_id, messageId: row.message_id, body: row.body, attempts: row.attempts, occurredAt };
       if (!lanes.offer(job)) refused.push(row.id);
     }
     await release(refused);
+    // An endpoint that got all the room it asked for may have more waiting.
+    for (const id of backlogged) if (!full.includes(id) && (claimed.get(id) ?? 0) < (rooms[id] ?? lanes.buffer)) backlogged.delete(id);
+    for (const [id, n] of claimed) if (n >= (rooms[id] ?? lanes.buffer)) backlogged.add(id);
     return rows.length - refused.length;
   }
 
@@ -263,7 +297,11 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
   async function renewLeases(): Promise<void> {
     const ids = lanes.heldIds();
     if (ids.length === 0) return;
-    await em().execute(`update webhook_deliveries set lease_until = now() + make_interval(secs => ?) where id in (?) and status = 'pending'`, [lease / 1000, ids]);
+    await em().execute(
+      `update webhook_deliveries set lease_until = now() + make_interval(secs => ?)
+        where id in (select id from webhook_deliveries where id in (?) and status = 'pending' for update skip locked)`,
+      [lease / 1000, ids],
+    );
   }
 
   async function cleanUp(): Promise<void> {
@@ -276,14 +314,14 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
 
   let timer: NodeJS.Timeout | undefined;
   let running = false;
-  let polling: Promise<void> = Promise.resolve();
+  let polling: Promise<void> | undefined;
+  let again = false;
   let lastRenew = Date.now();
   let lastCleanUp = 0;
 
   async function poll(): Promise<void> {
     try {
-      // Several batches when there is a backlog, as long as lanes take them.
-      for (let i = 0; i < 10 && running; i++) if ((await claimDue()) < claimBatch / 2) break;
+      await claimDue();
       if (Date.now() - lastRenew > lease / 3) {
         lastRenew = Date.now();
         await renewLeases();
@@ -302,11 +340,25 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     metrics.inFlight.set(stats.active);
   }
 
-  function schedule(): void {
-    if (!running) return;
-    timer = setTimeout(() => {
-      polling = poll().finally(schedule);
-    }, settings.pollMs);
+  /** Polls now, and again at once if woken meanwhile; then every WEBHOOKS_POLL_MS. */
+  function pollNow(): void {
+    clearTimeout(timer);
+    polling = (async () => {
+      do {
+        again = false;
+        await poll();
+      } while (again && running);
+    })().finally(() => {
+      polling = undefined;
+      if (running) timer = setTimeout(pollNow, settings.pollMs);
+    });
+  }
+
+  /** A lane drained: if its endpoint has rows waiting in PostgreSQL, claim them now rather than at the next tick. */
+  function onRoom(endpointId: string): void {
+    if (!running || !backlogged.has(endpointId)) return;
+    if (polling) again = true;
+    else pollNow();
   }
 
   return {
@@ -315,7 +367,7 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     poll: () => poll(),
     start(): void {
       running = true;
-      schedule();
+      timer = setTimeout(pollNow, settings.pollMs);
     },
     /** Stops claiming, lets attempts in flight finish, hands back what had not started, closes connections. */
     async stop(): Promise<void> {
