@@ -17,6 +17,7 @@ const routes: Record<string, { title: string; load: () => Promise<{ view: View }
   audit: { title: 'Audit log', load: () => import('./views/audit.ts') },
   settings: { title: 'Email settings', load: () => import('./views/settings.ts') },
   analytics: { title: 'Analytics', load: () => import('./views/analytics.ts') },
+  webhooks: { title: 'Webhooks', load: () => import('./views/webhooks.ts') },
   orgs: { title: 'Your organisations', load: () => import('./views/orgs.ts') },
 };
 

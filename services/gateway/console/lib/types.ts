@@ -23,4 +23,12 @@ export type {
   UsageView,
 } from '../../../../libs/contracts/src/schemas/orgs.ts';
 export type { AnalyticsView, ConsoleEvent, Funnel, OrgSettings, RenderedEmail } from '../../../../libs/contracts/src/schemas/console.ts';
+export type {
+  WebhookDeliveryPage,
+  WebhookDeliveryView,
+  WebhookEventType,
+  WebhookList,
+  WebhookView,
+  WebhookWithSecret,
+} from '../../../../libs/contracts/src/schemas/webhooks.ts';
 export type { ChannelsStatus } from '../../../../libs/contracts/src/schemas/service-status.ts';
