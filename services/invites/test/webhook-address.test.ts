@@ -72,6 +72,15 @@ describe('checkWebhookUrl', () => {
     expect(await checkWebhookUrl('ftp://127.0.0.1/hook', { allowPrivate: true })).toBe('must start with https://');
   });
 
+  it('refuses a name whose resolution does not answer in time', async () => {
+    const silent: Resolve = () => new Promise(() => {});
+    const started = Date.now();
+    expect(await checkWebhookUrl('https://silent.example/hook', { allowPrivate: false, resolve: silent, resolveTimeoutMs: 200 })).toBe(
+      'names a host that does not resolve (silent.example); use a name with public DNS records',
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('refuses a name when any one of its addresses is private', async () => {
     const resolve: Resolve = async () => [
       { address: '93.184.216.34', family: 4 },

@@ -131,6 +131,8 @@ export interface UrlPolicy {
   /** WEBHOOKS_ALLOW_PRIVATE: any address and plain http (development only). */
   allowPrivate: boolean;
   resolve?: Resolve;
+  /** Longest a name may take to resolve when an endpoint is registered (default 3 s). */
+  resolveTimeoutMs?: number;
 }
 
 /** The URL's host without IPv6 brackets. */
@@ -161,8 +163,13 @@ export async function checkWebhookUrl(text: string, policy: UrlPolicy): Promise<
   const problem = urlProblem(text, policy);
   if (problem || policy.allowPrivate) return problem;
   const host = hostOf(new URL(text));
+  const resolve = policy.resolve ?? systemResolve;
+  const timeoutMs = policy.resolveTimeoutMs ?? 3000;
+  // A request waits for this: a DNS server that does not answer must not hold it past its deadline.
+  const timely: Resolve = (name) =>
+    Promise.race([resolve(name), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('DNS timeout')), timeoutMs).unref())]);
   try {
-    await resolvePublic(host, policy.resolve ?? systemResolve);
+    await resolvePublic(host, timely);
     return undefined;
   } catch (error) {
     if (error instanceof AddressRefused) return error.message;
@@ -193,7 +200,8 @@ export function guardedLookup(resolve: Resolve) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
     resolvePublic(hostname, resolve).then(
       (all) => {
-        const wanted = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const wanted = family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
         const usable = wanted.length ? wanted : all;
         if (options.all) callback(null, usable);
         else callback(null, usable[0]!.address, usable[0]!.family);
