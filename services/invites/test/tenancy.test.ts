@@ -22,6 +22,9 @@ function call(operation: OperationName, request: unknown, options: CallOptions =
   return (t.client.call as (op: OperationName, req: unknown, opts?: CallOptions) => Promise<unknown>)(operation, request, options);
 }
 
+/** A webhook id no org has: each org's own webhooks are the webhooks tests' business. */
+const missingWebhook = '00000000-0000-7000-8000-0000000000a1';
+
 /** The operations that take an orgId, with a valid request for (orgId, inviteId). */
 const orgScoped = {
   'org.members': (orgId: string) => ({ orgId }),
@@ -42,6 +45,15 @@ const orgScoped = {
   'org.member.remove': (orgId: string) => ({ orgId, userId: adminB.user.id }),
   'org.transfer-ownership': (orgId: string) => ({ orgId, userId: adminB.user.id }),
   'auth.check': (orgId: string) => ({ orgId, minimumRole: 'admin' }),
+  'webhook.create': (orgId: string) => ({ orgId, url: 'https://hooks.example.com/invites', eventTypes: ['invite.created'] }),
+  'webhook.list': (orgId: string) => ({ orgId }),
+  'webhook.get': (orgId: string) => ({ orgId, webhookId: missingWebhook }),
+  'webhook.update': (orgId: string) => ({ orgId, webhookId: missingWebhook, enabled: false }),
+  'webhook.delete': (orgId: string) => ({ orgId, webhookId: missingWebhook }),
+  'webhook.rotate-secret': (orgId: string) => ({ orgId, webhookId: missingWebhook }),
+  'webhook.test': (orgId: string) => ({ orgId, webhookId: missingWebhook }),
+  'webhook.deliveries': (orgId: string) => ({ orgId, webhookId: missingWebhook }),
+  'webhook.delivery.replay': (orgId: string) => ({ orgId, webhookId: missingWebhook, deliveryId: missingWebhook }),
 } satisfies Partial<Record<OperationName, (orgId: string, inviteId: string) => unknown>>;
 type OrgScoped = keyof typeof orgScoped;
 const orgScopedNames = Object.keys(orgScoped) as OrgScoped[];
