@@ -34,8 +34,12 @@ export interface OrmOptions {
   poolMax?: number;
 }
 
-/** The ORM over PostgreSQL; `migrate` creates the database when it is missing. Never applies migrations by itself. */
+/**
+ * The ORM over PostgreSQL, on a database that exists: it is created first when missing.
+ * Never applies migrations by itself.
+ */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  await ensureDatabase(options.databaseUrl);
   return MikroORM.init(
     defineConfig({
       clientUrl: options.databaseUrl,
@@ -55,15 +59,35 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
 }
 
 /**
- * Creates the database when it does not exist yet (the lock below needs it). Two
- * replicas may race to create it: the loser's "already exists" is success too.
+ * Creates the database of `databaseUrl` when it does not exist, over a connection of
+ * its own to the server's `postgres` database, before the ORM opens its pool: the
+ * ORM's own way (switching its connection to the management database and back)
+ * left a pool that could stall when other work ran at the same time. Replicas may
+ * race to create it: the loser's "already exists" is success too.
  */
-async function ensureDatabase(orm: MikroORM): Promise<void> {
+async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) return;
+  const probe = new pg.Client({ connectionString: databaseUrl });
   try {
-    await orm.schema.ensureDatabase({ create: true });
+    await probe.connect();
+    return; // It exists.
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error; // 3D000: invalid_catalog_name, the database is missing
+  } finally {
+    await probe.end().catch(() => {});
+  }
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  try {
+    await admin.connect();
+    await admin.query(`create database ${pg.escapeIdentifier(name)}`);
   } catch (error) {
     // 42P04 duplicate_database; 23505 when the other CREATE DATABASE commits while this one runs.
     if (!['42P04', '23505'].includes(String((error as { code?: string }).code))) throw error;
+  } finally {
+    await admin.end().catch(() => {});
   }
 }
 
@@ -71,12 +95,11 @@ async function ensureDatabase(orm: MikroORM): Promise<void> {
 const migrationLock = 0x696e7669; // 'invi'
 
 /**
- * Creates the database if it is missing, then applies pending migrations; a no-op when the schema is current. Several replicas
+ * Applies pending migrations; a no-op when the schema is current. Several replicas
  * starting at once (and the migration Job) take turns on an advisory lock, so only one
  * migrates and the others find nothing left to do.
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  await ensureDatabase(orm);
   // A session lock needs one session: its own connection, not one borrowed from the pool.
   const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
   await lock.connect();
