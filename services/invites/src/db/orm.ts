@@ -74,7 +74,9 @@ async function ensureDatabase(databaseUrl: string): Promise<void> {
     await probe.connect();
     return; // It exists.
   } catch (error) {
-    if ((error as { code?: string }).code !== '3D000') throw error; // 3D000: invalid_catalog_name, the database is missing
+    // Only 3D000 (invalid_catalog_name) means the database is missing. A server that
+    // does not answer is the ORM's to report, as it would without this check.
+    if ((error as { code?: string }).code !== '3D000') return;
   } finally {
     await probe.end().catch(() => {});
   }
