@@ -5,7 +5,7 @@
  *   node bench/topology.bench.ts              (Node 24, e.g. node_modules/.bin/node)
  *   BENCH_SECONDS=30 node bench/topology.bench.ts
  *
- * Gateway, invites and notifier run as three Node processes, as `npm start` runs them,
+ * Gateway, invites, notifier and the webhook dispatcher run as four Node processes, as `npm start` runs them,
  * on a fresh database (server from TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432)
  * and NATS prefix (TEST_NATS_URL or nats://127.0.0.1:4222), sending email to a counting
  * SMTP server in a process of its own. 18 orgs are made with the admin CLI and their
@@ -120,7 +120,7 @@ type RawPhase = PgbenchResult & { usage: PhaseUsage };
 
 let exitCode = 0;
 try {
-  log(`starting invites, gateway and notifier (database ${topology.db.name}, prefix ${topology.prefix})`);
+  log(`starting invites, gateway, notifier and the webhook dispatcher (database ${topology.db.name}, prefix ${topology.prefix})`);
   await topology.start();
   sqlPool = new pg.Pool({ connectionString: topology.db.url, max: 2 });
 
@@ -190,7 +190,7 @@ try {
   const httpRow = (label: string, r: HttpPhase) =>
     `  ${label.padEnd(30)}${String(r.connections).padStart(5)}${f(r.createsPerSecond)}${f(r.p50Ms, 8)}${f(r.p90Ms, 8)}${f(r.p99Ms, 8)}${f(r.maxMs, 8, 0)}${String(r.errors).padStart(7)}${f(r.emailsPerSecond)}${f(r.drainSeconds, 8)}`;
   const rawRow = (label: string, r: RawPhase, http: HttpPhase) => `  ${label.padEnd(30)}${f(r.tps)}${f(r.latencyAvgMs, 9, 2)}${String(r.failed).padStart(8)}${f(http.createsPerSecond / r.tps, 11, 3)}`;
-  const services = ['gateway', 'invites', 'notifier'];
+  const services = ['gateway', 'invites', 'notifier', 'webhooks'];
   const allRss = [...new Set([...Object.keys(idleRss), ...Object.keys(phaseA.usage.maxRssBytes), ...Object.keys(phaseB.usage.maxRssBytes)])];
   // A total is worth a line only for a service that has children.
   const rssLabels = allRss.filter((label) => !label.endsWith(' total') || allRss.some((l) => l.startsWith(`${label.split(' ')[0]} child`))).sort(
@@ -210,7 +210,7 @@ try {
   console.log(
     [
       '',
-      `topology benchmark: npm start's three processes, create-invite over HTTP (Node ${process.version}, ${availableParallelism()} cores, ${SECONDS} s per phase after ${WARMUP_SECONDS} s warm-up, ${COLD_WARMUP_SECONDS} s before A)`,
+      `topology benchmark: npm start's four processes, create-invite over HTTP (Node ${process.version}, ${availableParallelism()} cores, ${SECONDS} s per phase after ${WARMUP_SECONDS} s warm-up, ${COLD_WARMUP_SECONDS} s before A)`,
       '',
       `HTTP POST /v1/orgs/:orgId/invites    conns creates/s  p50 ms  p90 ms  p99 ms  max ms errors emails/s drain s`,
       httpRow('A  16 orgs, 4 connections each', phaseA),

@@ -90,7 +90,8 @@ const receiverBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).por
 // ---- the platform
 
 const runId = randomBytes(3).toString('hex');
-const topology = await startTopology('webhooks', serverUrl());
+// This benchmark starts and stops its own dispatcher.
+const topology = await startTopology('webhooks', serverUrl(), { webhooks: false });
 // The receiver is on 127.0.0.1: the invites service (registration) and the dispatcher must allow it.
 topology.env.WEBHOOKS_ALLOW_PRIVATE = 'true';
 const webhooksPort = await freePort();

@@ -17,12 +17,18 @@ export const serviceEntries = {
   invites: 'services/invites/src/server.ts',
   gateway: 'services/gateway/src/server.ts',
   notifier: 'services/notifier/src/server.ts',
+  webhooks: 'services/invites/src/webhooks/server.ts',
 } as const;
 export type ServiceName = keyof typeof serviceEntries;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startTopology(label: string, serverUrl: string) {
+/**
+ * @param options.webhooks whether the webhook dispatcher runs as npm start runs it (default);
+ *   a benchmark that starts and stops its own dispatcher leaves it out.
+ */
+export async function startTopology(label: string, serverUrl: string, options: { webhooks?: boolean } = {}) {
+  const entries = Object.entries(serviceEntries).filter(([name]) => options.webhooks !== false || name !== 'webhooks') as [ServiceName, string][];
   const db = await createTestDatabase(serverUrl, label);
   const prefix = testPrefix(label);
   const natsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -31,7 +37,7 @@ export async function startTopology(label: string, serverUrl: string) {
   let stopped = false;
   let died: string | undefined;
 
-  const ports = { GATEWAY_PORT: await freePort(), INVITES_HTTP_PORT: await freePort(), NOTIFIER_HTTP_PORT: await freePort() };
+  const ports = { GATEWAY_PORT: await freePort(), INVITES_HTTP_PORT: await freePort(), NOTIFIER_HTTP_PORT: await freePort(), WEBHOOKS_HTTP_PORT: await freePort() };
   const base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
@@ -41,6 +47,7 @@ export async function startTopology(label: string, serverUrl: string) {
     GATEWAY_PORT: String(ports.GATEWAY_PORT),
     INVITES_HTTP_PORT: String(ports.INVITES_HTTP_PORT),
     NOTIFIER_HTTP_PORT: String(ports.NOTIFIER_HTTP_PORT),
+    WEBHOOKS_HTTP_PORT: String(ports.WEBHOOKS_HTTP_PORT),
     APP_BASE_URL: base,
     RATE_LIMIT: 'off',
     // Limits set so high that they never refuse, and are still checked on every create.
@@ -82,8 +89,8 @@ export async function startTopology(label: string, serverUrl: string) {
     async start(): Promise<void> {
       smtp = await startSmtpCounter();
       env.SMTP_URL = smtp.url;
-      for (const entry of Object.values(serviceEntries)) await warmCompileCache(entry, env);
-      for (const [name, entry] of Object.entries(serviceEntries) as [ServiceName, string][]) {
+      for (const [, entry] of entries) await warmCompileCache(entry, env);
+      for (const [name, entry] of entries) {
         const service = startService(entry, env);
         services.set(name, service);
         service.child.once('exit', (code, signal) => {
@@ -94,6 +101,7 @@ export async function startTopology(label: string, serverUrl: string) {
         gateway: `${base}/readyz`,
         invites: `http://127.0.0.1:${ports.INVITES_HTTP_PORT}/readyz`,
         notifier: `http://127.0.0.1:${ports.NOTIFIER_HTTP_PORT}/readyz`,
+        ...(entries.some(([name]) => name === 'webhooks') ? { webhooks: `http://127.0.0.1:${ports.WEBHOOKS_HTTP_PORT}/readyz` } : {}),
       };
       const deadline = Date.now() + 90_000;
       for (const [name, url] of Object.entries(readyz)) {
