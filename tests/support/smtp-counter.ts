@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { SMTPServer } from 'smtp-server';
+import { forkSmtp, serveSmtpAsChild } from './forked-smtp.ts';
 
 /**
  * An SMTP server that accepts every message and only counts them per recipient, for
@@ -16,44 +15,23 @@ export interface SmtpCounts {
   duplicated: number;
 }
 
-type Reply = { type: 'listening'; port: number } | { type: 'counts'; id: number; counts: SmtpCounts };
-
-function serveAsChild(): void {
+if (import.meta.main) {
   const perRecipient = new Map<string, number>();
   let delivered = 0;
   let duplicated = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    size: 1024 * 1024,
-    onData(stream, session, callback) {
-      stream.on('end', () => {
-        for (const { address } of session.envelope.rcptTo ?? []) {
-          const n = (perRecipient.get(address) ?? 0) + 1;
-          perRecipient.set(address, n);
-          delivered += 1;
-          if (n === 2) duplicated += 1;
-        }
-        callback(null, 'OK: counted');
-      });
-      stream.resume();
+  serveSmtpAsChild<SmtpCounts>({
+    keepBody: false,
+    accepted(session) {
+      for (const { address } of session.envelope.rcptTo ?? []) {
+        const n = (perRecipient.get(address) ?? 0) + 1;
+        perRecipient.set(address, n);
+        delivered += 1;
+        if (n === 2) duplicated += 1;
+      }
     },
+    answer: () => ({ delivered, recipients: perRecipient.size, duplicated }),
   });
-  server.listen(0, '127.0.0.1', () => {
-    const port = (server.server.address() as { port: number }).port;
-    process.send!({ type: 'listening', port } satisfies Reply);
-  });
-  process.on('message', (message: { type: string; id: number }) => {
-    if (message.type === 'counts') {
-      process.send!({ type: 'counts', id: message.id, counts: { delivered, recipients: perRecipient.size, duplicated } } satisfies Reply);
-    }
-  });
-  // The parent died or let go: nothing is left to count for.
-  process.on('disconnect', () => process.exit(0));
 }
-
-if (import.meta.main) serveAsChild();
 
 export interface SmtpCounter {
   url: string;
@@ -63,38 +41,6 @@ export interface SmtpCounter {
 }
 
 export async function startSmtpCounter(): Promise<SmtpCounter> {
-  const child: ChildProcess = fork(new URL(import.meta.url).pathname, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiting = new Map<number, (counts: SmtpCounts) => void>();
-  let nextId = 0;
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the SMTP counter exited (${code}) before listening`)));
-    child.on('message', (message: Reply) => {
-      if (message.type === 'listening') resolve(message.port);
-      else waiting.get(message.id)?.(message.counts);
-    });
-  });
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    pid: child.pid!,
-    counts() {
-      if (!child.connected) return Promise.reject(new Error('the SMTP counter is gone'));
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the SMTP counter did not answer')), 5000);
-        waiting.set(id, (counts) => {
-          clearTimeout(timer);
-          waiting.delete(id);
-          resolve(counts);
-        });
-        child.send({ type: 'counts', id });
-      });
-    },
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.disconnect();
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
+  const server = await forkSmtp<SmtpCounts>(new URL(import.meta.url).pathname, 'SMTP counter', 5000);
+  return { url: server.url, pid: server.pid, counts: () => server.ask(), close: () => server.close() };
 }
