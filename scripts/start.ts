@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { emailsKeptInDevMailbox } from '../libs/contracts/src/config.ts';
 import { serviceEnvironment, serviceNodeFlags } from './service-process.ts';
 
 /**
@@ -42,7 +43,7 @@ function reachable(host: string, port: number): Promise<boolean> {
 }
 
 // The services' default NODE_ENV is development: without a provider, messages go to the development mailbox.
-const devMailbox = (process.env.NODE_ENV ?? 'development') === 'development' && !process.env.SMTP_URL && !process.env.NOTIFIER_DEV_OUTBOX_DIR;
+const devMailbox = emailsKeptInDevMailbox(process.env);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/invites';
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const problems: string[] = [];

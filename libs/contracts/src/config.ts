@@ -61,3 +61,13 @@ export function resolveSecrets<K extends keyof typeof developmentSecrets>(
   if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
   return out;
 }
+
+/**
+ * Whether the notifier keeps emails in the development mailbox instead of sending
+ * them: in development (the services' default NODE_ENV) with no SMTP server and no
+ * outbox folder named. The notifier chooses its channel by it; `npm start` and the
+ * admin CLI use it to say where the emails went.
+ */
+export function emailsKeptInDevMailbox(env: { NODE_ENV?: string | undefined; SMTP_URL?: string | undefined; NOTIFIER_DEV_OUTBOX_DIR?: string | undefined }): boolean {
+  return (env.NODE_ENV || 'development') === 'development' && !env.SMTP_URL && !env.NOTIFIER_DEV_OUTBOX_DIR;
+}

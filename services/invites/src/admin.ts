@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TSchema } from 'typebox';
-import { CreateOrgRequest, DomainError, fieldErrors, isDomainError, UpdateOrgRequest } from '@invite/contracts';
+import { CreateOrgRequest, DomainError, emailsKeptInDevMailbox, fieldErrors, isDomainError, UpdateOrgRequest } from '@invite/contracts';
 import { createDomain } from './app.ts';
 import { loadInvitesConfig } from './config.ts';
 import { migrate } from './db/orm.ts';
@@ -20,11 +20,6 @@ const usage = `Usage:
   npm run admin -- create-org --name NAME --seats N --owner-email EMAIL [--plan PLAN] [--json]
   (at a terminal, the flags left out are asked for)
   npm run admin -- set-seats --org ORG_ID --seats N [--json]`;
-
-/** Whether the notifier of this environment keeps emails in the development mailbox (its rule, read from the same variables). */
-function developmentMailbox(): boolean {
-  return (process.env.NODE_ENV ?? 'development') === 'development' && !process.env.SMTP_URL && !process.env.NOTIFIER_DEV_OUTBOX_DIR;
-}
 
 /** What each flag must be, in the words the refusal uses. */
 const flagRules: Record<string, { flag: string; rule: string }> = {
@@ -107,7 +102,7 @@ async function createOrgCommand(args: string[]): Promise<number> {
     } else {
       process.stdout.write(
         `Created "${request.name}" with ${request.seatLimit} seat${request.seatLimit === 1 ? '' : 's'} (org id ${reply.orgId}).\n` +
-          `Its owner's invite goes to ${request.ownerEmail}${developmentMailbox() ? ` (kept in ${config.APP_BASE_URL}/dev/mailbox: nothing is sent in development without SMTP_URL)` : ''}; the same link is here:\n\n  ${reply.ownerInvite.acceptUrl}\n\n` +
+          `Its owner's invite goes to ${request.ownerEmail}${emailsKeptInDevMailbox(process.env) ? ` (kept in ${config.APP_BASE_URL}/dev/mailbox: nothing is sent in development without SMTP_URL)` : ''}; the same link is here:\n\n  ${reply.ownerInvite.acceptUrl}\n\n` +
           `Open it, create the owner's account, then sign in at ${config.APP_BASE_URL}/console\n`,
       );
     }

@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { createAddressProofs, createTokenCipher, ensureStreams, natsNames, serviceConnectionOptions, type Channel as ChannelName, type NatsNames } from '@invite/contracts';
+import { createAddressProofs, createTokenCipher, emailsKeptInDevMailbox, ensureStreams, natsNames, serviceConnectionOptions, type Channel as ChannelName, type NatsNames } from '@invite/contracts';
 import { Kvm, type KV } from '@nats-io/kv';
 import { createDisabledChannel, type Channel } from './channels/channel.ts';
 import { createDevMailboxChannel } from './channels/dev-mailbox.channel.ts';
@@ -35,8 +35,8 @@ export async function createChannels(config: NotifierConfig, logger: Logger, mai
     const { createFileOutboxChannel } = await import('./channels/email.channel.ts');
     email = createFileOutboxChannel({ dir: config.NOTIFIER_DEV_OUTBOX_DIR, from: config.SMTP_FROM });
     logger.warn({ dir: config.NOTIFIER_DEV_OUTBOX_DIR }, 'SMTP_URL is not set: emails are written to the development outbox folder');
-  } else if (devMailbox) {
-    email = createDevMailboxChannel('email', { mailbox: devMailbox, from: config.SMTP_FROM, fromName: config.SMTP_FROM_NAME });
+  } else if (mailbox && emailsKeptInDevMailbox(config)) {
+    email = createDevMailboxChannel('email', { mailbox, from: config.SMTP_FROM, fromName: config.SMTP_FROM_NAME });
     logger.warn(`SMTP_URL is not set: emails are kept in the development mailbox, at ${config.APP_BASE_URL}/dev/mailbox`);
   } else {
     email = createDisabledChannel('email', 'email is not configured (SMTP_URL is not set)');
