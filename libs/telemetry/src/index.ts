@@ -9,7 +9,6 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 export { SpanKind, type Span };
@@ -42,12 +41,15 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
 }
 
 async function start(serviceName: string, env: NodeJS.ProcessEnv): Promise<Telemetry> {
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const configured = ['OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'].some((name) => env[name]);
   // Every hop hands its traceparent on explicitly, so ids flow without an active-span
   // context; tracking that context through every await is paid only when spans are kept.
-  if (!configured || env.OTEL_SDK_DISABLED === 'true') return { exporting: false, shutdown: async () => {} };
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (!configured || env.OTEL_SDK_DISABLED === 'true') {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    return { exporting: false, shutdown: async () => {} };
+  }
+  // The SDK registers the W3C propagator and an AsyncLocalStorage context manager
+  // itself: registering them here first made it log "duplicate registration" errors.
   const { startNodeSdk } = await import('@opentelemetry/sdk-node');
   const sdk = startNodeSdk({
     resourceAttributes: { 'service.name': env.OTEL_SERVICE_NAME ?? serviceName },
