@@ -64,6 +64,11 @@ const patternWords: Record<string, string> = {
   '^[A-Za-z0-9._-]+$': 'may hold only letters, digits, dots, dashes and underscores',
   '^[0-9]{6}$': 'must be the six digits from the email',
   '^[A-Za-z0-9_-]+$': 'must be a cursor from a previous page, unchanged',
+  // Settings of the services' environment.
+  '^[A-Za-z0-9_]*$': 'may hold only letters, digits and underscores',
+  '^https?://[^/]+': 'must be an address starting with http:// or https://',
+  '^postgres(ql)?://': 'must be a URL starting with postgres:// or postgresql://',
+  '^smtps?://': 'must be a URL starting with smtp:// or smtps://',
 };
 
 const formatWords: Record<string, string> = {
@@ -111,7 +116,7 @@ function inWords(keyword: string, params: Record<string, unknown>): string | und
     case 'format':
       return formatWords[String(params.format)] ?? `must be a valid ${String(params.format)}`;
     case 'pattern':
-      return patternWords[String(params.pattern)] ?? 'is not in the form this field takes';
+      return patternWords[String(params.pattern)] ?? `must match the pattern ${String(params.pattern)}`;
     case 'type':
       return typeWords[String(params.type)];
     default:
