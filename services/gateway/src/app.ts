@@ -25,10 +25,13 @@ import { webhookRoutes } from './routes/webhooks.routes.ts';
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Answers `error` as a problem (toProblem), logged as a client's mistake or with its cause. */
+/** Answers `error` as a problem (toProblem), logged as a client's mistake, an outage, or with its cause. */
 function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const problem = toProblem(error, request.id);
-  if (isClientError(error)) request.log.info({ code: problem.body.code, status: problem.status }, problem.body.detail);
+  const fields = { code: problem.body.code, status: problem.status };
+  if (isClientError(error)) request.log.info(fields, problem.body.detail);
+  // A service or database that is down answers every request with the same 503: one warning line each, not a stack trace.
+  else if (problem.body.code === 'SERVICE_UNAVAILABLE') request.log.warn(fields, problem.body.detail);
   else request.log.error({ err: error }, 'request failed');
   return reply.code(problem.status).headers(problem.headers).send(problem.body);
 }

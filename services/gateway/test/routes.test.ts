@@ -850,7 +850,9 @@ describe('accept page and ops endpoints', () => {
 
 describe('503 SERVICE_UNAVAILABLE when no invites service answers', () => {
   it('a gateway whose NATS prefix has no invites service → 503 with Retry-After; /readyz is 503 not ready', async () => {
-    const orphan = await orphanGateway(g.invites.env.NATS_URL!);
+    const logged: { level: number; code?: string; err?: unknown }[] = [];
+    const stream = { write: (line: string) => void logged.push(JSON.parse(line)) };
+    const orphan = await orphanGateway(g.invites.env.NATS_URL!, {}, { level: 'info', stream });
     try {
       const res = await orphan.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: a.ownerEmail, password } });
       const body = expectProblem(res, 503, 'SERVICE_UNAVAILABLE');
@@ -862,6 +864,11 @@ describe('503 SERVICE_UNAVAILABLE when no invites service answers', () => {
       expect(ready.statusCode).toBe(503);
       expect(json(ready)).toEqual({ status: 'not ready' });
       expect((await orphan.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      // An outage is a warning per request (pino level 40), never an error with a stack trace.
+      const outage = logged.filter((l) => l.code === 'SERVICE_UNAVAILABLE');
+      expect(outage).toHaveLength(2);
+      expect(outage.every((l) => l.level === 40 && l.err === undefined)).toBe(true);
+      expect(logged.filter((l) => l.level >= 50)).toEqual([]);
     } finally {
       await orphan.close();
     }

@@ -129,11 +129,17 @@ export interface ExtraGateway {
  * prefix no invites service answers it. `ownsBuckets`: destroy its KV buckets on close
  * (only for a prefix of its own).
  */
-export async function extraGateway(natsUrl: string, prefix: string, env: Record<string, string> = {}, ownsBuckets = false): Promise<ExtraGateway> {
+export async function extraGateway(
+  natsUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+  ownsBuckets = false,
+  logger: boolean | object = false,
+): Promise<ExtraGateway> {
   const nc = await connect({ servers: natsUrl, name: `gateway-test-${prefix}` });
   const config = loadGatewayConfig({ NODE_ENV: 'test', NATS_URL: natsUrl, NATS_PREFIX: prefix, GATEWAY_PORT: '0', LOG_LEVEL: 'warn', ...env });
   const deps = await createGatewayDeps(nc, config);
-  const app = await buildGateway(deps, { logger: false });
+  const app = await buildGateway(deps, { logger });
   await app.ready();
   return {
     app,
@@ -152,9 +158,9 @@ export async function extraGateway(natsUrl: string, prefix: string, env: Record<
   };
 }
 
-/** A gateway on a NATS prefix where no invites service runs. */
-export function orphanGateway(natsUrl: string, env: Record<string, string> = {}): Promise<ExtraGateway> {
-  return extraGateway(natsUrl, testPrefix('orphan'), env, true);
+/** A gateway on a NATS prefix where no invites service runs; `logger` as fastify takes it (default: silent). */
+export function orphanGateway(natsUrl: string, env: Record<string, string> = {}, logger: boolean | object = false): Promise<ExtraGateway> {
+  return extraGateway(natsUrl, testPrefix('orphan'), env, true, logger);
 }
 
 const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
