@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError, passwordMinLength } from '@invite/contracts';
-import { loadCommonPasswords, weakPasswordReason } from '../src/domain/password-policy.ts';
+import { loadCommonPasswords, sortedList, weakPasswordReason } from '../src/domain/password-policy.ts';
 import { email, orgWithOwner, tokenOf, startTestInvites, type OrgWithOwner, type TestInvites } from './harness.ts';
 
 /** ASVS 6.2: an account's password is not common, repetitive or the account's own name. */
@@ -41,6 +41,16 @@ describe('weakPasswordReason', () => {
     expect(entries.filter((entry) => Buffer.byteLength(entry) < passwordMinLength)).toEqual([]);
     expect(entries.filter((entry) => entry !== entry.toLowerCase())).toEqual([]);
     expect(common.has('password1234')).toBe(true);
+  });
+
+  it('finds exactly the listed entries: first, last, repeated, non-ASCII, prefixes and neighbours of entries', () => {
+    const entries = ['mango', 'apple', 'kiwi', 'apple', 'zebra', 'éclair', 'a😀b', 'appl', 'applesauce', 'b'];
+    const list = sortedList(entries);
+    expect(list.size).toBe(9);
+    for (const entry of entries) expect(list.has(entry)).toBe(true);
+    for (const absent of ['', 'a', 'ap', 'apples', 'applf', 'kiwis', 'zebr', 'zz', 'eclair', 'a😀', 'a😁b', 'B']) expect(list.has(absent)).toBe(false);
+    expect([...list]).toEqual([...new Set(entries)].sort());
+    expect(sortedList([]).has('anything')).toBe(false);
   });
 });
 
