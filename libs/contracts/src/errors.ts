@@ -20,6 +20,7 @@ export const errorCatalogue = {
     title: 'This invite was sent to another email address than the one you are signed in with',
   },
   VERIFICATION_CODE_INVALID: { status: 403, title: 'This is not the code we sent' },
+  EMAIL_DOMAIN_NOT_ALLOWED: { status: 403, title: 'This join link is only for email addresses at other domains' },
   ADDRESS_NOT_VERIFIED: {
     status: 403,
     title: 'Confirm that the invited email address is yours before creating an account',
@@ -27,6 +28,7 @@ export const errorCatalogue = {
   NOT_FOUND: { status: 404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'This method is not allowed here' },
   INVITE_NOT_FOUND: { status: 404, title: 'This invite link is not valid' },
+  JOIN_LINK_NOT_FOUND: { status: 404, title: 'This join link is not valid' },
   INVITE_ALREADY_PENDING: { status: 409, title: 'This email already has a pending invite' },
   ALREADY_MEMBER: { status: 409, title: 'This person is already a member of the organisation' },
   SEAT_LIMIT_REACHED: { status: 409, title: 'The organisation has no seat left' },
@@ -45,6 +47,8 @@ export const errorCatalogue = {
   USERNAME_TAKEN: { status: 409, title: 'This username is taken' },
   WEBHOOK_LIMIT_REACHED: { status: 409, title: 'The organisation has as many webhook endpoints as it may have' },
   WEBHOOK_DISABLED: { status: 409, title: 'This webhook endpoint is disabled; enable it first' },
+  JOIN_LINK_PAUSED: { status: 409, title: 'This join link is paused; ask the organisation to resume it' },
+  JOIN_LINK_ALREADY_REVOKED: { status: 409, title: 'This join link was revoked; revoking is final' },
   IDEMPOTENCY_IN_PROGRESS: {
     status: 409,
     title: 'A request with this Idempotency-Key is still being processed; retry shortly',
@@ -52,6 +56,9 @@ export const errorCatalogue = {
   INVITE_EXPIRED: { status: 410, title: 'This invite has expired' },
   INVITE_WITHDRAWN: { status: 410, title: 'This invite was withdrawn' },
   INVITE_ALREADY_USED: { status: 410, title: 'This invite was already used' },
+  JOIN_LINK_EXPIRED: { status: 410, title: 'This join link has expired' },
+  JOIN_LINK_REVOKED: { status: 410, title: 'This join link was revoked' },
+  JOIN_LINK_USED_UP: { status: 410, title: 'This join link was used as many times as it allows' },
   PASSWORD_RESET_LINK_INVALID: {
     status: 410,
     title: 'This password reset link does not work any more; ask for a new one',

@@ -51,6 +51,20 @@ import {
   WebhookView,
   WebhookWithSecret,
 } from './schemas/webhooks.ts';
+import {
+  CreateJoinLinkRequest,
+  JoinAddressConfirmed,
+  JoinCodeRequest,
+  JoinConfirmRequest,
+  JoinLinkList,
+  JoinLinkRef,
+  JoinLinkView,
+  JoinLinkWithUrl,
+  JoinLookup,
+  JoinLookupRequest,
+  JoinRequest,
+  UpdateJoinLinkRequest,
+} from './schemas/join-links.ts';
 import type { OperationName } from './subjects.ts';
 
 /**
@@ -99,6 +113,15 @@ export const operations = {
   'invite.decline': op(TokenRequest, DeclineInviteReply, 'anyone'),
   'invite.address.send-code': op(TokenRequest, AddressCodeSent, 'anyone'),
   'invite.address.confirm': op(ConfirmAddressRequest, AddressConfirmed, 'anyone'),
+  'join-link.create': op(CreateJoinLinkRequest, JoinLinkWithUrl, 'user'),
+  'join-link.list': op(OrgRef, JoinLinkList, 'user'),
+  'join-link.get': op(JoinLinkRef, JoinLinkView, 'user'),
+  'join-link.update': op(UpdateJoinLinkRequest, JoinLinkView, 'user'),
+  'join-link.revoke': op(JoinLinkRef, JoinLinkView, 'user'),
+  'join.lookup': op(JoinLookupRequest, JoinLookup, 'optional-user'),
+  'join.join': op(JoinRequest, AcceptInviteReply, 'optional-user'),
+  'join.send-code': op(JoinCodeRequest, AddressCodeSent, 'anyone'),
+  'join.confirm-code': op(JoinConfirmRequest, JoinAddressConfirmed, 'anyone'),
   'webhook.create': op(CreateWebhookRequest, WebhookWithSecret, 'user'),
   'webhook.list': op(OrgRef, WebhookList, 'user'),
   'webhook.get': op(WebhookRef, WebhookView, 'user'),

@@ -28,6 +28,15 @@ export const operationNames = [
   'invite.decline',
   'invite.address.send-code',
   'invite.address.confirm',
+  'join-link.create',
+  'join-link.list',
+  'join-link.get',
+  'join-link.update',
+  'join-link.revoke',
+  'join.lookup',
+  'join.join',
+  'join.send-code',
+  'join.confirm-code',
   'webhook.create',
   'webhook.list',
   'webhook.get',
@@ -56,7 +65,7 @@ export const accountEmailTypes = ['address-code', 'password-reset'] as const;
 export type AccountEmailType = (typeof accountEmailTypes)[number];
 
 /** Events about an organisation's people and seats (see `OrgEvent`), on the invite stream: `invites.events.<type>`. */
-export const orgEventTypes = ['member-role-changed', 'member-removed', 'ownership-transferred', 'seats-changed'] as const;
+export const orgEventTypes = ['member-role-changed', 'member-removed', 'ownership-transferred', 'seats-changed', 'member-joined'] as const;
 export type OrgEventType = (typeof orgEventTypes)[number];
 
 export const notificationEventTypes = ['sent', 'failed', 'dead', 'skipped'] as const;

@@ -15,6 +15,7 @@ import { devMailboxRoutes } from './routes/dev-mailbox.routes.ts';
 import { consoleRoutes } from './routes/console.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
 import { inviteRoutes } from './routes/invites.routes.ts';
+import { joinLinkRoutes } from './routes/join-links.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
 import { orgRoutes } from './routes/orgs.routes.ts';
 import { pageRoutes } from './routes/page.routes.ts';
@@ -136,6 +137,7 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
   await app.register(webhookRoutes, { deps });
   await app.register(eventRoutes, { deps });
   await app.register(tokenRoutes, { deps });
+  await app.register(joinLinkRoutes, { deps });
   await app.register(pageRoutes);
   await app.register(consoleRoutes, { minify: config.NODE_ENV === 'production' });
   await app.register(channelRoutes, { deps });

@@ -97,6 +97,34 @@ export const AddressCodeEvent = Type.Object({
 });
 export type AddressCodeEvent = Static<typeof AddressCodeEvent>;
 
+/**
+ * `invites.events.address-code` too: a six-digit code to email to an address someone
+ * wants to join an organisation with through a join link, so that an account is created
+ * only for an address its holder reads.
+ */
+export const JoinAddressCodeEvent = Type.Object({
+  /** Event id; also the JetStream `Nats-Msg-Id`. */
+  id: Uuid,
+  type: Type.Literal('join.address-code'),
+  /** When it was asked for. */
+  occurredAt: Timestamp,
+  /** Organisation of the join link. */
+  orgId: Uuid,
+  /** The join link. */
+  joinLinkId: Uuid,
+  /** The address to prove, the only recipient. */
+  email: Email,
+  /** Language of the email. */
+  locale: Locale,
+  /** Organisation name (plain text). */
+  orgName: Type.String(),
+  /** When the code stops working. */
+  expiresAt: Timestamp,
+  /** The code, encrypted for the notifier (additional data: `sealedAs.joinAddressCode`). */
+  encryptedCode: EncryptedToken,
+});
+export type JoinAddressCodeEvent = Static<typeof JoinAddressCodeEvent>;
+
 /** `invites.events.password-reset`: a link to choose a new password, for an account's address. */
 export const PasswordResetEvent = Type.Object({
   /** Event id; also the JetStream `Nats-Msg-Id`. */
@@ -118,7 +146,7 @@ export const PasswordResetEvent = Type.Object({
 export type PasswordResetEvent = Static<typeof PasswordResetEvent>;
 
 /** Emails about an account rather than an invite's link: one send each, no delivery results. */
-export const AccountEmailEvent = Type.Union([AddressCodeEvent, PasswordResetEvent]);
+export const AccountEmailEvent = Type.Union([AddressCodeEvent, JoinAddressCodeEvent, PasswordResetEvent]);
 export type AccountEmailEvent = Static<typeof AccountEmailEvent>;
 
 /**
@@ -127,6 +155,7 @@ export type AccountEmailEvent = Static<typeof AccountEmailEvent>;
  */
 export const sealedAs = {
   addressCode: (inviteId: string) => `address-code:${inviteId}`,
+  joinAddressCode: (joinLinkId: string, email: string) => `join-address-code:${joinLinkId}:${email}`,
   passwordReset: (userId: string) => `password-reset:${userId}`,
 };
 

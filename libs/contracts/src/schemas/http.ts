@@ -29,6 +29,18 @@ export const InviteParams = Type.Object(
 );
 export type InviteParams = Static<typeof InviteParams>;
 
+/** `/v1/orgs/:orgId/join-links/:joinLinkId…` */
+export const JoinLinkParams = Type.Object(
+  {
+    /** Organisation id. */
+    orgId: Uuid,
+    /** Join link id. */
+    joinLinkId: Uuid,
+  },
+  strict,
+);
+export type JoinLinkParams = Static<typeof JoinLinkParams>;
+
 /** `/v1/orgs/:orgId/members/:userId` */
 export const MemberParams = Type.Object(
   {

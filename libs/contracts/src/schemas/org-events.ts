@@ -65,5 +65,20 @@ export const SeatsChangedEvent = Type.Object({
 });
 export type SeatsChangedEvent = Static<typeof SeatsChangedEvent>;
 
-export const OrgEvent = Type.Union([MemberRoleChangedEvent, MemberRemovedEvent, OwnershipTransferredEvent, SeatsChangedEvent]);
+/** `invites.events.member-joined`: someone joined through a join link (joins by invite are `invites.events.accepted`). */
+export const MemberJoinedEvent = Type.Object({
+  ...base,
+  type: Type.Literal('member.joined'),
+  /** The new member. */
+  userId: Uuid,
+  /** Role granted. */
+  role: Role,
+  /** The join link they came through. */
+  joinLinkId: Uuid,
+  /** Whether the account was created by this join. */
+  newAccount: Type.Boolean(),
+});
+export type MemberJoinedEvent = Static<typeof MemberJoinedEvent>;
+
+export const OrgEvent = Type.Union([MemberRoleChangedEvent, MemberRemovedEvent, OwnershipTransferredEvent, SeatsChangedEvent, MemberJoinedEvent]);
 export type OrgEvent = Static<typeof OrgEvent>;

@@ -266,8 +266,11 @@ export const WebhookInviteIssuedData = Type.Object({ orgId: Uuid, inviteId: Uuid
 export const WebhookInviteAcceptedData = Type.Object({ orgId: Uuid, inviteId: Uuid, role: Role, status: Type.Literal('accepted'), userId: Uuid, newAccount: Type.Boolean() }, strict);
 /** Data of `invite.declined`, `.withdrawn`, `.expired`; actor is `user:<id>`, `invitee` or `system:<job>`. */
 export const WebhookInviteClosedData = Type.Object({ orgId: Uuid, inviteId: Uuid, status: Type.Enum(['declined', 'withdrawn', 'expired']), actor: Type.String() }, strict);
-/** Data of `member.joined`. */
-export const WebhookMemberJoinedData = Type.Object({ orgId: Uuid, userId: Uuid, role: Role, inviteId: Uuid }, strict);
+/** Data of `member.joined`: `inviteId` when they accepted an invite, `joinLinkId` when they came through a join link. */
+export const WebhookMemberJoinedData = Type.Union([
+  Type.Object({ orgId: Uuid, userId: Uuid, role: Role, inviteId: Uuid }, strict),
+  Type.Object({ orgId: Uuid, userId: Uuid, role: Role, joinLinkId: Uuid }, strict),
+]);
 /** Data of `invite.delivered`: the provider took the email or SMS. */
 export const WebhookInviteDeliveredData = Type.Object({ orgId: Uuid, inviteId: Uuid, channel: Channel, attempt: Type.Integer(), status: Type.Literal('sent') }, strict);
 /** Data of `invite.delivery_failed`: `failed` will be retried, `dead` was given up. */

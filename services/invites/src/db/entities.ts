@@ -141,7 +141,12 @@ export const AddressCode = defineEntity({
   tableName: 'address_codes',
   properties: {
     id: p.uuid().primary().onCreate(() => uuidv7()),
-    inviteId: p.uuid(),
+    /** The invite whose address it proves; null for a join link's code. */
+    inviteId: p.uuid().nullable(),
+    /** The join link it proves an address for; null for an invite's code. */
+    joinLinkId: p.uuid().nullable(),
+    /** The address a join link's code went to; null for an invite's (the invited address). */
+    email: p.text().nullable(),
     /** The token version the code was sent for; a resend makes it worthless. */
     tokenVersion: p.integer(),
     /** SHA-256 of `<id>:<code>`; the code itself is never stored. */

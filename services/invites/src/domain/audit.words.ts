@@ -31,6 +31,9 @@ function who(facts: AuditFacts): string {
   }
 }
 
+/** "join link “Onboarding”", or "a join link" when it has no name. */
+const linkName = (data: Record<string, unknown>) => (typeof data.label === 'string' && data.label ? `join link “${data.label}”` : 'a join link');
+
 const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
 
 export function auditSentence(facts: AuditFacts): string {
@@ -67,6 +70,22 @@ export function auditSentence(facts: AuditFacts): string {
       return `${facts.targetName ?? 'The invited address'} was confirmed by its code`;
     case 'member.added':
       return `${facts.targetName ?? 'Someone'} joined as ${withArticle(data.role)}`;
+    case 'member.joined':
+      return `${facts.targetName ?? (text(data.name) || 'Someone')} joined ${text(data.orgName) || 'the organisation'} as ${text(data.role)} through ${linkName(data)}`;
+    case 'join_link.created':
+      return `${actor} created ${linkName(data)} for ${text(data.role)}s${typeof data.maxUses === 'number' ? ` (up to ${data.maxUses} uses)` : ''}`;
+    case 'join_link.paused':
+      return `${actor} paused ${linkName(data)}`;
+    case 'join_link.resumed':
+      return `${actor} resumed ${linkName(data)}`;
+    case 'join_link.revoked':
+      return `${actor} revoked ${linkName(data)}`;
+    case 'join_link.address_code_sent':
+      return `A code was emailed to ${text(data.email) || 'an address'} to confirm it for ${linkName(data)}`;
+    case 'join_link.address_code_failed':
+      return `A wrong code was entered for ${text(data.email) || 'an address'} on a join link`;
+    case 'join_link.address_verified':
+      return `${text(data.email) || 'An address'} was confirmed by its code for a join link`;
     case 'member.left':
       return `${member} left the organisation`;
     case 'member.removed':

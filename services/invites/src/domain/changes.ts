@@ -61,6 +61,7 @@ export function enqueueEvent(ctx: Context, event: InviteEvent): void {
 
 const accountEmailSubject: Record<AccountEmailEvent['type'], AccountEmailType> = {
   'invite.address-code': 'address-code',
+  'join.address-code': 'address-code',
   'account.password-reset': 'password-reset',
 };
 

@@ -7,6 +7,7 @@ const subjectOf: Record<OrgEvent['type'], OrgEventType> = {
   'member.removed': 'member-removed',
   'org.ownership-transferred': 'ownership-transferred',
   'org.seats-changed': 'seats-changed',
+  'member.joined': 'member-joined',
 };
 
 /** Fields every organisation event carries. */

@@ -11,6 +11,9 @@ import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.comma
 import { confirmAddress, sendAddressCode } from '../domain/address.commands.ts';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../webhooks/webhook.commands.ts';
 import { listWebhookDeliveries, replayWebhookDelivery, sendTestMessage } from '../webhooks/webhook-deliveries.commands.ts';
+import { createJoinLink, getJoinLink, listJoinLinks, revokeJoinLink, updateJoinLink } from '../join-links/join-link.commands.ts';
+import { joinThroughLink, lookupJoinLink } from '../join-links/join.commands.ts';
+import { confirmJoinCode, sendJoinCode } from '../join-links/join-address.commands.ts';
 import { confirmPasswordReset, requestPasswordReset } from '../domain/password-reset.commands.ts';
 
 export type Handler<N extends OperationName> = (ctx: Context, request: RequestOf<N>) => Promise<ReplyOf<N>>;
@@ -40,6 +43,15 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'invite.decline': (ctx, r) => declineInvite(ctx, r.token),
   'invite.address.send-code': (ctx, r) => sendAddressCode(ctx, r.token),
   'invite.address.confirm': confirmAddress,
+  'join-link.create': createJoinLink,
+  'join-link.list': listJoinLinks,
+  'join-link.get': getJoinLink,
+  'join-link.update': updateJoinLink,
+  'join-link.revoke': revokeJoinLink,
+  'join.lookup': lookupJoinLink,
+  'join.join': joinThroughLink,
+  'join.send-code': sendJoinCode,
+  'join.confirm-code': confirmJoinCode,
   'webhook.create': createWebhook,
   'webhook.list': listWebhooks,
   'webhook.get': getWebhook,

@@ -5,6 +5,7 @@ import {
   InviteClosedEvent,
   InviteIssuedEvent,
   matches,
+  MemberJoinedEvent,
   type webhookTestType,
   type WebhookDeliveryFailedData,
   type WebhookEventType,
@@ -65,6 +66,11 @@ export function messagesOf(event: unknown): OutgoingMessage[] {
       outgoing(id(), 'invite.accepted', occurredAt, { orgId, inviteId, role, status: 'accepted', userId, newAccount: event.newAccount }),
       outgoing(id('_joined'), 'member.joined', occurredAt, { orgId, userId, role, inviteId }),
     ];
+  }
+  if (matches(MemberJoinedEvent, event)) {
+    // Through a join link: the same webhook type as a join by invite, naming the link instead.
+    const { orgId, userId, role, joinLinkId, occurredAt } = event;
+    return [outgoing(id('_joined'), 'member.joined', occurredAt, { orgId, userId, role, joinLinkId })];
   }
   if (matches(InviteClosedEvent, event)) {
     const status = event.type.slice('invite.'.length) as 'declined' | 'withdrawn' | 'expired';

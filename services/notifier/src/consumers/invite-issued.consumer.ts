@@ -12,10 +12,10 @@ import type { Metrics } from '../metrics.ts';
 const closedTypes = new Set(['invite.declined', 'invite.withdrawn', 'invite.expired']);
 
 /** Account emails travel on the same stream and consumer (a 2.9 server takes one filter subject). */
-const accountEmailTypes = new Set(['invite.address-code', 'account.password-reset']);
+const accountEmailTypes = new Set(['invite.address-code', 'join.address-code', 'account.password-reset']);
 
-/** Organisation events (roles, removals, ownership, seats) share the stream; the notifier sends nothing for them. */
-const orgEventTypes = new Set(['member.role-changed', 'member.removed', 'org.ownership-transferred', 'org.seats-changed']);
+/** Organisation events (roles, removals, ownership, seats, joins through a link) share the stream; the notifier sends nothing for them. */
+const orgEventTypes = new Set(['member.role-changed', 'member.removed', 'org.ownership-transferred', 'org.seats-changed', 'member.joined']);
 
 export interface ConsumerSettings {
   ackWaitMs: number;

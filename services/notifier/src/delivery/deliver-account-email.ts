@@ -24,6 +24,7 @@ export interface AccountMailerDeps {
 
 const kindOf: Record<AccountEmailEvent['type'], AccountEmailType> = {
   'invite.address-code': 'address-code',
+  'join.address-code': 'address-code',
   'account.password-reset': 'password-reset',
 };
 
@@ -55,6 +56,12 @@ export function createAccountMailer(deps: AccountMailerDeps) {
       switch (event.type) {
         case 'invite.address-code': {
           const code = deps.cipher.decrypt(event.encryptedCode, sealedAs.addressCode(event.inviteId));
+          if (!/^[0-9]{6}$/.test(code)) return null;
+          const rendered = renderAddressCode({ code, orgName: event.orgName, expiresAt: event.expiresAt, locale: event.locale });
+          return { to: { email: event.email, phone: null }, link: '', rendered: { ...rendered, sms: '' } };
+        }
+        case 'join.address-code': {
+          const code = deps.cipher.decrypt(event.encryptedCode, sealedAs.joinAddressCode(event.joinLinkId, event.email));
           if (!/^[0-9]{6}$/.test(code)) return null;
           const rendered = renderAddressCode({ code, orgName: event.orgName, expiresAt: event.expiresAt, locale: event.locale });
           return { to: { email: event.email, phone: null }, link: '', rendered: { ...rendered, sms: '' } };
