@@ -55,6 +55,12 @@ const addressCodeStrings: Record<string, AddressCodeStrings> = {
     expires: 'Der Code gilt bis {expires}.',
     ignore: 'Wenn Sie keinen Code angefordert haben, können Sie diese E-Mail ignorieren: Ohne ihn kann niemand ein Konto mit Ihrer Adresse anlegen.',
   },
+  fr: {
+    subject: '{code} est votre code pour rejoindre {org}',
+    intro: 'Saisissez ce code sur la page de votre invitation pour confirmer que cette adresse e-mail est la vôtre :',
+    expires: 'Le code est valable jusqu’au {expires}.',
+    ignore: 'Si vous n’avez pas demandé de code, vous pouvez ignorer cet e-mail : sans lui, personne ne peut créer de compte avec votre adresse.',
+  },
 };
 
 function fill(template: string, values: Record<string, string>): string {
@@ -157,6 +163,15 @@ const passwordResetStrings: Record<string, PasswordResetStrings> = {
     linkFallback: 'Oder öffnen Sie diesen Link:',
     expires: 'Der Link gilt einmal, bis {expires}. Mit dem neuen Passwort werden Sie überall abgemeldet.',
     ignore: 'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort bleibt, wie es ist.',
+  },
+  fr: {
+    subject: 'Choisir un nouveau mot de passe',
+    fromName: 'Invitations',
+    intro: 'Quelqu’un a demandé à choisir un nouveau mot de passe pour le compte de cette adresse e-mail. Si c’est vous, ouvrez ce lien :',
+    button: 'Choisir un nouveau mot de passe',
+    linkFallback: 'Ou ouvrez ce lien :',
+    expires: 'Le lien ne fonctionne qu’une fois, jusqu’au {expires}. Choisir un nouveau mot de passe vous déconnecte partout.',
+    ignore: 'Si vous ne l’avez pas demandé, vous pouvez ignorer cet e-mail : votre mot de passe reste le même.',
   },
 };
 

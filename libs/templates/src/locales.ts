@@ -1,5 +1,8 @@
+import type { TemplateLocale } from '@invite/contracts';
+
 /**
- * The built-in wording of the invite, per language. Plain text with `{name}`
+ * The built-in wording of the invite, per language (`templateLocales` of libs/contracts:
+ * an organisation may write its own template for each). Plain text with `{name}`
  * placeholders: the renderer escapes both this text and every value it puts in,
  * so an org that overrides a string cannot open an injection either.
  *
@@ -75,7 +78,21 @@ export const builtInStrings: Record<string, InviteStrings> = {
     roles: { owner: 'Inhaber', admin: 'Administrator', member: 'Mitglied' },
     fromName: '{inviter} über {org}',
   },
-};
+  fr: {
+    subject: '{inviter} vous invite à rejoindre {org}',
+    subjectNoInviter: 'Vous êtes invité à rejoindre {org}',
+    intro: '{inviter} vous invite à rejoindre {org} en tant que {role}.',
+    introNoInviter: 'Vous êtes invité à rejoindre {org} en tant que {role}.',
+    messageHeading: 'Son message :',
+    button: 'Accepter l’invitation',
+    linkFallback: 'Ou ouvrez ce lien :',
+    expires: 'Cette invitation expire le {expires}.',
+    ignore: 'Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet e-mail.',
+    sms: '{org} : vous êtes invité à rejoindre l’organisation en tant que {role}. Acceptez : ',
+    roles: { owner: 'propriétaire', admin: 'administrateur', member: 'membre' },
+    fromName: '{inviter} via {org}',
+  },
+} satisfies Record<TemplateLocale, InviteStrings>;
 
 /** `pt-BR` → `pt-BR`, `pt`, then English: the most specific language we have. */
 export function localeChain(locale: string): string[] {

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createTemplateRenderer, fillPlaceholders, passwordResetLink, renderAddressCode, renderPasswordReset, unknownPlaceholders, type InviteView } from '../src/index.ts';
+import { templateLocales, type OrgSettings } from '@invite/contracts';
+import {
+  builtInStrings,
+  createTemplateRenderer,
+  emailTemplateOf,
+  fillPlaceholders,
+  passwordResetLink,
+  renderAddressCode,
+  renderPasswordReset,
+  templateLocaleOf,
+  unknownPlaceholders,
+  type InviteView,
+} from '../src/index.ts';
 
 /** The shared renderer with an organisation's template: pure, no servers. */
 const view: InviteView = {
@@ -81,7 +93,7 @@ describe('the address code email', () => {
     expect(out.html).toContain('>042917</p>');
     expect(out.html).toContain('Acme &lt;Labs&gt;');
     expect(out.html).not.toContain('<Labs>');
-    expect(renderAddressCode({ code: '000001', orgName: 'A', expiresAt: '2030-01-02T03:04:00.000Z', locale: 'fr' }).locale).toBe('en');
+    expect(renderAddressCode({ code: '000001', orgName: 'A', expiresAt: '2030-01-02T03:04:00.000Z', locale: 'nl' }).locale).toBe('en');
   });
 });
 
@@ -95,5 +107,33 @@ describe('the password reset email', () => {
     expect(out.text).toContain(`\n${link}\n`);
     expect(out.html).toContain('href="https://app.example.test/reset-password#token=tok&quot;&lt;en&gt;"');
     expect(out.html).not.toContain('<en>');
+  });
+});
+
+describe('templates per language', () => {
+  const settings: Pick<OrgSettings, 'templates' | 'logoUrl' | 'accentColor'> = {
+    templates: { en: { subject: 'Join {{orgName}}', body: null }, fr: { subject: null, body: 'Bonjour {{email}}' } },
+    logoUrl: null,
+    accentColor: null,
+  };
+
+  it('exist for every language with a built-in email, and only those', () => {
+    expect(Object.keys(builtInStrings).sort()).toEqual([...templateLocales].sort());
+  });
+
+  it('are chosen by the invite\'s language, as the built-in wording is', () => {
+    expect(['fr', 'fr-CA', 'de-AT', 'es', 'pt-BR', 'nl'].map(templateLocaleOf)).toEqual(['fr', 'fr', 'de', 'es', 'en', 'en']);
+    expect(emailTemplateOf(settings, 'fr-BE')).toEqual({ subject: null, body: 'Bonjour {{email}}', logoUrl: null, accentColor: null });
+    expect(emailTemplateOf(settings, 'pt-BR')).toEqual({ subject: 'Join {{orgName}}', body: null, logoUrl: null, accentColor: null });
+    // German has no template: nothing, not the English one.
+    expect(emailTemplateOf(settings, 'de')).toBeUndefined();
+    expect(emailTemplateOf({ ...settings, accentColor: '#123456' }, 'de')).toEqual({ subject: null, body: null, logoUrl: null, accentColor: '#123456' });
+  });
+
+  it('render French with the French built-in wording', async () => {
+    const out = await createTemplateRenderer().render({ ...view, locale: 'fr-CA' });
+    expect(out.locale).toBe('fr');
+    expect(out.subject).toBe('Ada "the" Admin vous invite à rejoindre Acme <Labs>');
+    expect(out.text).toContain('Accepter l’invitation: ');
   });
 });

@@ -70,11 +70,13 @@ describe('/v1/orgs/:orgId/settings', () => {
     const url = `/v1/orgs/${a.orgId}/settings`;
     const first = await get(url, a.owner.accessToken);
     expect(first.statusCode, first.body).toBe(200);
-    expect(json(first)).toEqual({ emailSubject: null, emailBody: null, logoUrl: null, accentColor: null, defaultLocale: 'en' });
+    expect(json(first)).toMatchObject({ emailSubject: null, emailBody: null, templates: {}, logoUrl: null, accentColor: null, defaultLocale: 'en' });
 
+    // emailSubject and emailBody, as clients before templates per language send them: the default language's template.
     const patched = await send('PATCH', url, a.owner.accessToken, custom);
     expect(patched.statusCode, patched.body).toBe(200);
-    expect(json(patched)).toEqual(custom);
+    const saved = { ...custom, templates: { es: { subject: custom.emailSubject, body: custom.emailBody } } };
+    expect(json(patched)).toMatchObject(saved);
 
     const audit = () => g.invites.sql(`select count(*)::int as n from audit_log where org_id = ? and action = 'org.settings.updated'`, [a.orgId]);
     const auditBefore = await audit();
@@ -85,14 +87,19 @@ describe('/v1/orgs/:orgId/settings', () => {
       [{ emailBody: 'x'.repeat(5001) }, '/emailBody'],
       [{ emailSubject: 'x'.repeat(201) }, '/emailSubject'],
       [{ emailSubject: 'Hi {{name}}' }, '/settings/emailSubject'],
+      [{ templates: { fr: { subject: null, body: 'Bonjour {{nom}}' } } }, '/settings/templates/fr/body'],
+      [{ templates: { fr: { subject: 'x'.repeat(201), body: null } } }, '/templates/fr/subject'],
+      [{ templates: { it: { subject: 'Ciao', body: null } } }, '/templates/it'],
       [{ replyTo: 'x@example.test' }, '/replyTo'],
     ];
     for (const [body, path] of cases) {
       const problem = expectProblem(await send('PATCH', url, a.owner.accessToken, body), 400, 'VALIDATION_FAILED');
       expect(problem.errors!.map((e) => e.path), JSON.stringify(body)).toContain(path);
     }
-    expect(json(await get(url, a.owner.accessToken))).toEqual(custom);
+    expect(json(await get(url, a.owner.accessToken))).toMatchObject(saved);
     expect(await audit()).toEqual(auditBefore);
+    const french = expectProblem(await send('PATCH', url, a.owner.accessToken, { templates: { fr: { subject: null, body: 'Bonjour {{nom}}' } } }), 400, 'VALIDATION_FAILED');
+    expect(french.detail).toBe('The French template is not valid: its body uses unknown placeholders: {{nom}}');
 
     expectProblem(await send('PATCH', url, memberA.accessToken, { accentColor: '#000000' }), 403, 'FORBIDDEN');
     expectProblem(await get(url, b.owner.accessToken), 404, 'NOT_FOUND');
@@ -132,15 +139,35 @@ describe('/v1/orgs/:orgId/settings', () => {
 
   it('previews unsaved settings over the saved ones without saving them', async () => {
     const url = `/v1/orgs/${a.orgId}/settings`;
-    const res = await send('POST', `${url}/preview`, a.owner.accessToken, { settings: { emailSubject: 'Draft for {{orgName}}', accentColor: null }, locale: 'de' });
+    const de = { subject: 'Entwurf für {{orgName}}', body: 'Hallo {{email}},\n\nwillkommen.' };
+    const res = await send('POST', `${url}/preview`, a.owner.accessToken, { settings: { templates: { de }, accentColor: null }, locale: 'de' });
     expect(res.statusCode, res.body).toBe(200);
     const preview = json<RenderedEmail>(res);
-    expect(preview.subject).toBe('Draft for Acme & <Sons>');
+    expect(preview.subject).toBe('Entwurf für Acme & <Sons>');
     expect(preview.html).toContain('background:#2456d6');
     expect(preview.html).toContain('Einladung annehmen');
-    expect(preview.text.startsWith('Hello new.colleague@example.com,')).toBe(true);
-    expect(json(await get(url, a.owner.accessToken))).toEqual(custom);
+    expect(preview.text.startsWith('Hallo new.colleague@example.com,')).toBe(true);
+    expect(json(await get(url, a.owner.accessToken))).toMatchObject({ ...custom, templates: { es: { subject: custom.emailSubject, body: custom.emailBody } } });
     expectProblem(await send('POST', `${url}/preview`, a.owner.accessToken, { settings: { accentColor: 'blue' } }), 400, 'VALIDATION_FAILED');
     expectProblem(await send('POST', `${url}/preview`, memberA.accessToken, {}), 403, 'FORBIDDEN');
+  });
+
+  it('previews the language asked for with its own template, and a language without one with its built-in email', async () => {
+    const url = `/v1/orgs/${a.orgId}/settings/preview`;
+    const fr = { subject: 'Rejoignez {{orgName}}', body: 'Bonjour {{email}},\n\nà bientôt.' };
+    const preview = async (body: unknown) => {
+      const res = await send('POST', url, a.owner.accessToken, body);
+      expect(res.statusCode, res.body).toBe(200);
+      return json<RenderedEmail>(res);
+    };
+    const french = await preview({ settings: { templates: { fr } }, locale: 'fr' });
+    expect(french.subject).toBe('Rejoignez Acme & <Sons>');
+    expect(french.html).toContain('<html lang="fr">');
+    expect(french.html).toContain('Accepter l’invitation');
+    // French has no saved template: the built-in French email, not the Spanish (default) template.
+    const builtIn = await preview({ locale: 'fr' });
+    expect(builtIn.subject).toBe('Olivia Owner vous invite à rejoindre Acme & <Sons>');
+    expect(builtIn.text).not.toContain('Join us as');
+    expect((await preview({ settings: { templates: { es: { subject: null, body: null } } } })).subject).toBe('Olivia Owner te invitó a unirte a Acme & <Sons>');
   });
 });

@@ -81,13 +81,63 @@ export type AnalyticsView = Static<typeof AnalyticsView>;
 /** Placeholders an organisation's email template may use. */
 export const templatePlaceholders = ['orgName', 'inviterName', 'role', 'link', 'expiresAt', 'message', 'email'] as const;
 
+/** Languages the notifier has built-in invite emails in: an organisation may write its own template for each. */
+export const templateLocales = ['en', 'es', 'de', 'fr'] as const;
+export type TemplateLocale = (typeof templateLocales)[number];
+
+/** Each template language's name in English, for audit sentences and error messages. */
+export const templateLanguageNames: Record<TemplateLocale, string> = { en: 'English', es: 'Spanish', de: 'German', fr: 'French' };
+
+/** An email subject with {{placeholders}}; null: the built-in subject. */
+const TemplateSubject = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]);
+/** An email body (plain text with {{placeholders}}; paragraphs by blank lines); null: the built-in body. */
+const TemplateBody = Type.Union([Type.String({ minLength: 1, maxLength: 5000 }), Type.Null()]);
+
+/** An organisation's own invite email in one language. */
+export const LocaleTemplate = Type.Object(
+  {
+    /** Subject with {{placeholders}}; null: the built-in subject of this language. */
+    subject: TemplateSubject,
+    /** Body, plain text with {{placeholders}}, paragraphs separated by blank lines; null: the built-in body of this language. */
+    body: TemplateBody,
+  },
+  strict,
+);
+export type LocaleTemplate = Static<typeof LocaleTemplate>;
+
+/**
+ * An organisation's own invite emails, one per language. In settings, a language that is
+ * absent has no template of its own: its invites get the built-in email of their language
+ * (never another language's template). In a patch, an absent language stays as it is and
+ * `{subject: null, body: null}` goes back to the built-in email.
+ */
+export const LocaleTemplates = Type.Object(
+  {
+    /** English. */
+    en: Type.Optional(LocaleTemplate),
+    /** Spanish. */
+    es: Type.Optional(LocaleTemplate),
+    /** German. */
+    de: Type.Optional(LocaleTemplate),
+    /** French. */
+    fr: Type.Optional(LocaleTemplate),
+  },
+  strict,
+);
+export type LocaleTemplates = Static<typeof LocaleTemplates>;
+
 /** An organisation's settings. Null fields fall back to the built-in defaults. */
 export const OrgSettings = Type.Object(
   {
-    /** Email subject with {{placeholders}}; null: the built-in subject of the invite's locale. */
-    emailSubject: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
-    /** Email body (plain text with {{placeholders}}; paragraphs by blank lines); null: the built-in body. */
-    emailBody: Type.Union([Type.String({ minLength: 1, maxLength: 5000 }), Type.Null()]),
+    /**
+     * Subject of the default language's template (`templates[<defaultLocale's language>].subject`),
+     * for clients written before templates per language; null: the built-in subject.
+     */
+    emailSubject: TemplateSubject,
+    /** Body of the default language's template (`templates[<defaultLocale's language>].body`), as emailSubject; null: the built-in body. */
+    emailBody: TemplateBody,
+    /** The organisation's own invite email per language (en, es, de, fr); an invite uses its own language's. */
+    templates: LocaleTemplates,
     /** HTTPS URL of the logo shown in emails and the accept page (a host is required; no spaces, quotes or angle brackets). */
     logoUrl: Type.Union([Type.String({ format: 'uri', pattern: '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s"<>]*)?$', maxLength: 500 }), Type.Null()]),
     /** Accent colour, #RRGGBB. */
@@ -103,12 +153,15 @@ export type OrgSettings = Static<typeof OrgSettings>;
 export const OrgSettingsPatch = Type.Partial(OrgSettings, strict);
 export type OrgSettingsPatch = Static<typeof OrgSettingsPatch>;
 
-/** The email template an invite event carries for the notifier: the org's settings that shape the email. */
+/**
+ * The email template an invite event carries for the notifier: the org's template of the
+ * invite's language (only that one) and its branding.
+ */
 export const EmailTemplate = Type.Object(
   {
-    /** Subject with {{placeholders}}; null: the built-in subject. */
+    /** Subject with {{placeholders}}, from the template of the invite's language; null: the built-in subject. */
     subject: Type.Union([Type.String(), Type.Null()]),
-    /** Body with {{placeholders}} (paragraphs by blank lines); null: the built-in body. */
+    /** Body with {{placeholders}} (paragraphs by blank lines), from the template of the invite's language; null: the built-in body. */
     body: Type.Union([Type.String(), Type.Null()]),
     /** HTTPS logo URL, or null. */
     logoUrl: Type.Union([Type.String(), Type.Null()]),

@@ -33,7 +33,7 @@ export function previewView(input: PreviewInput): InviteView {
     expiresAt: new Date(Math.floor(input.now.getTime() / hour) * hour + 48 * hour).toISOString(),
     locale: input.locale,
     email: 'new.colleague@example.com',
-    template: emailTemplateOf(input.settings) ?? null,
+    template: emailTemplateOf(input.settings, input.locale) ?? null,
   };
 }
 

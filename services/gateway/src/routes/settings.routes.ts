@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { OrgParams, OrgSettings, OrgSettingsPatch, PreviewRequest, RenderedEmail } from '@invite/contracts';
+import { applySettingsPatch } from '@invite/templates';
 import { renderPreview } from '../preview/email-preview.ts';
 import { callOptions, problems, requireUser, type GatewayDeps } from './support.ts';
 
@@ -9,7 +10,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
 
   app.get(
     '/v1/orgs/:orgId/settings',
-    { schema: { ...common, summary: 'Email template, branding and default locale (null: built-in)', response: { 200: OrgSettings, ...problems(400, 401, 403, 404, 503, 504) } } },
+    { schema: { ...common, summary: 'Email templates per language, branding and default locale (null or absent: built-in)', response: { 200: OrgSettings, ...problems(400, 401, 403, 404, 503, 504) } } },
     async (request) => {
       const { token } = requireUser(deps, request);
       return deps.client.call('org.settings.get', { orgId: request.params.orgId }, callOptions(deps, request, token));
@@ -22,7 +23,8 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       schema: {
         ...common,
         summary: 'Change some settings; absent fields stay as they are, null restores the built-in',
-        description: 'Subject and body take the placeholders {{orgName}}, {{inviterName}}, {{role}}, {{link}}, {{expiresAt}}, {{message}}, {{email}}; the body is plain text, paragraphs separated by blank lines.',
+        description:
+          'templates holds the email per language (en, es, de, fr): a language given replaces that language\'s subject and body, absent languages stay, `{subject: null, body: null}` goes back to the built-in email; an invite uses the template of its own language, a language without one the built-in email. emailSubject and emailBody read and write the template of the default language, for clients written before templates per language. Subject and body take the placeholders {{orgName}}, {{inviterName}}, {{role}}, {{link}}, {{expiresAt}}, {{message}}, {{email}}; the body is plain text, paragraphs separated by blank lines.',
         body: OrgSettingsPatch,
         response: { 200: OrgSettings, ...problems(400, 401, 403, 404, 503, 504) },
       },
@@ -38,7 +40,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     {
       schema: {
         ...common,
-        summary: 'The invite email as the notifier would send it, with the saved settings overlaid by the given ones (nothing is saved)',
+        summary: 'The invite email as the notifier would send it in `locale` (with that language\'s template), the saved settings overlaid by the given ones as PATCH would (nothing is saved)',
         body: PreviewRequest,
         response: { 200: RenderedEmail, ...problems(400, 401, 403, 404, 503, 504) },
       },
@@ -48,7 +50,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       const { orgId } = request.params;
       const options = callOptions(deps, request, token);
       const [saved, me] = await Promise.all([deps.client.call('org.settings.get', { orgId }, options), deps.client.call('auth.me', {}, options)]);
-      const settings = { ...saved, ...request.body.settings };
+      const settings = applySettingsPatch(saved, request.body.settings ?? {});
       return renderPreview({
         orgId,
         orgName: me.memberships.find((m) => m.orgId === orgId)?.orgName ?? '',

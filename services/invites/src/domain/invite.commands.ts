@@ -10,6 +10,7 @@ import {
   type BulkRowResult,
   type Channel,
   type EmailTemplate,
+  type OrgSettings,
   type InviteView,
   type InviteWithLink,
   type Role,
@@ -26,7 +27,7 @@ import { inviteOfRequestKey, requestKeyIndex } from './invite.request-key.ts';
 import { toInviteView, type InviteFields } from './invite.view.ts';
 import { countSeats, overdueCount, refusalOf, seatColumns, seatLimitReached, seatsAvailable, type Refusal } from './seats.ts';
 import { countSendsSql, inviterCapReached, inviterSubject, recipientCapDetail, recipientCapReached, recipientSubject, sendCapCheckSql, sendCapsOf, sendCounts } from './sends.ts';
-import { settingsColumns, settingsFromRow, templateOf, type SettingsRow } from './settings.commands.ts';
+import { defaultOrgSettings, settingsColumns, settingsFromRow, templateOf, type SettingsRow } from './settings.commands.ts';
 
 const hour = 3_600_000;
 
@@ -37,7 +38,8 @@ interface Inviter {
   role: Role;
   orgName: string;
   defaultLocale: string;
-  template: EmailTemplate | undefined;
+  /** The org's settings: each invite's event carries the template of its own language. */
+  settings: OrgSettings;
   /**
    * The platform operator bootstrapping an org: it vouches for the owner's address, so
    * the link it gets carries the address proof, as the emailed one does.
@@ -60,7 +62,7 @@ async function inviterOf(ctx: Context, orgId: string): Promise<Inviter> {
   );
   assertRole(row?.role, 'admin');
   const settings = settingsFromRow(row);
-  return { userId, name: row!.user_name, role: row!.role, orgName: row!.org_name, defaultLocale: settings.defaultLocale, template: templateOf(settings) };
+  return { userId, name: row!.user_name, role: row!.role, orgName: row!.org_name, defaultLocale: settings.defaultLocale, settings };
 }
 
 /** Refuses a row on its own terms (role, channels) before anything is written. */
@@ -137,7 +139,7 @@ function draftInvite(
     audit: auditRow(ctx, orgId, 'invite.created', `invite:${id}`, { email, role: row.role, channels, expiresAt: expiresAt.toISOString() }, now),
     event: outboxRow(
       ctx,
-      issuedEvent(invite, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.created', sealedToken, now, template: inviter.template }),
+      issuedEvent(invite, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.created', sealedToken, now, template: templateOf(inviter.settings, invite.locale) }),
       now,
     ),
   };
@@ -280,7 +282,7 @@ export async function createInvite(ctx: Context, orgId: string, row: NewInvite, 
 
 /** Creates the bootstrap owner invite of a new org (no inviter), in the caller's transaction. */
 export function createOwnerInvite(ctx: Context, orgId: string, orgName: string, email: string): Promise<InviteWithLink> {
-  const inviter: Inviter = { userId: null, name: null, role: 'owner', orgName, defaultLocale: 'en', template: undefined, operator: true };
+  const inviter: Inviter = { userId: null, name: null, role: 'owner', orgName, defaultLocale: 'en', settings: defaultOrgSettings, operator: true };
   return createOne(ctx, orgId, inviter, { email, role: 'owner' });
 }
 
@@ -466,7 +468,7 @@ export async function resendInvite(ctx: Context, orgId: string, inviteId: string
     const audit = auditRow(tx, orgId, 'invite.resent', `invite:${invite.id}`, { tokenVersion: next.tokenVersion, expiresAt: next.expiresAt.toISOString() }, now);
     const event = outboxRow(
       tx,
-      issuedEvent(next, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template: inviter.template }),
+      issuedEvent(next, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.resent', sealedToken, now, template: templateOf(inviter.settings, next.locale) }),
       now,
     );
     // The rows are locked already: the update, its audit entry, its event and the daily

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EmailTemplate } from '@invite/contracts';
+import type { OrgSettings } from '@invite/contracts';
 import { Invite, Org, User } from '../db/entities.ts';
 import { enqueueEvent } from '../domain/changes.ts';
 import type { Context, Domain } from '../domain/context.ts';
@@ -39,8 +39,8 @@ export function createDeliveryReconciler(
       const inviterIds = [...new Set(invites.flatMap((i) => (i.invitedBy ? [i.invitedBy] : [])))];
       const inviters = new Map((await tx.find(User, { id: { $in: inviterIds } })).map((u) => [u.id, u.name]));
       const ctx: Context = { domain, em: tx as EntityManager, actor: { kind: 'system', name: 'reconciler' }, traceparent: undefined };
-      const templates = new Map<string, EmailTemplate | undefined>();
-      for (const orgId of orgs.keys()) templates.set(orgId, templateOf(await loadOrgSettings(ctx, orgId)));
+      const settings = new Map<string, OrgSettings>();
+      for (const orgId of orgs.keys()) settings.set(orgId, await loadOrgSettings(ctx, orgId));
       const cutoff = Date.now() - options.afterSeconds * 1000;
       const now = new Date();
       for (const invite of invites) {
@@ -56,7 +56,7 @@ export function createDeliveryReconciler(
           sealedToken: invite.sealedToken!,
           now,
           redelivery: true,
-          template: templates.get(invite.orgId),
+          template: templateOf(settings.get(invite.orgId)!, invite.locale),
         });
         enqueueEvent(ctx, { ...event, channels: stale });
       }
