@@ -118,7 +118,7 @@ function keepSession(pair) {
 
 /** A session the console left in this tab, if any: its refresh token buys an access token. */
 async function resumeSession() {
-  let refreshToken = null;
+  let refreshToken;
   try {
     refreshToken = sessionStorage.getItem(refreshKey);
   } catch {
