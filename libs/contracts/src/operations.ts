@@ -65,6 +65,7 @@ import {
   JoinRequest,
   UpdateJoinLinkRequest,
 } from './schemas/join-links.ts';
+import { InboxAcceptReply, InboxInviteRef, InboxListRequest, InboxPage } from './schemas/inbox.ts';
 import type { OperationName } from './subjects.ts';
 
 /**
@@ -113,6 +114,9 @@ export const operations = {
   'invite.decline': op(TokenRequest, DeclineInviteReply, 'anyone'),
   'invite.address.send-code': op(TokenRequest, AddressCodeSent, 'anyone'),
   'invite.address.confirm': op(ConfirmAddressRequest, AddressConfirmed, 'anyone'),
+  'inbox.list': op(InboxListRequest, InboxPage, 'user'),
+  'inbox.accept': op(InboxInviteRef, InboxAcceptReply, 'user'),
+  'inbox.decline': op(InboxInviteRef, DeclineInviteReply, 'user'),
   'join-link.create': op(CreateJoinLinkRequest, JoinLinkWithUrl, 'user'),
   'join-link.list': op(OrgRef, JoinLinkList, 'user'),
   'join-link.get': op(JoinLinkRef, JoinLinkView, 'user'),

@@ -54,6 +54,10 @@ export const routes = {
   'invitee.decline': { method: 'POST', path: '/v1/invites/decline' },
   'invitee.sendCode': { method: 'POST', path: '/v1/invites/verify-email' },
   'invitee.confirmCode': { method: 'POST', path: '/v1/invites/verify-email/confirm' },
+
+  'inbox.list': { method: 'GET', path: '/v1/me/invites' },
+  'inbox.accept': { method: 'POST', path: '/v1/me/invites/{inviteId}/accept' },
+  'inbox.decline': { method: 'POST', path: '/v1/me/invites/{inviteId}/decline' },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof routes;

@@ -14,6 +14,7 @@ import { channelRoutes } from './routes/channels.routes.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.routes.ts';
 import { consoleRoutes } from './routes/console.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
+import { inboxRoutes } from './routes/inbox.routes.ts';
 import { inviteRoutes } from './routes/invites.routes.ts';
 import { joinLinkRoutes } from './routes/join-links.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
@@ -138,6 +139,7 @@ export async function buildGateway(deps: GatewayDeps, options: { logger?: boolea
   await app.register(eventRoutes, { deps });
   await app.register(tokenRoutes, { deps });
   await app.register(joinLinkRoutes, { deps });
+  await app.register(inboxRoutes, { deps });
   await app.register(pageRoutes);
   await app.register(consoleRoutes, { minify: config.NODE_ENV === 'production' });
   await app.register(channelRoutes, { deps });

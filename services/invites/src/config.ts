@@ -36,6 +36,10 @@ export const InvitesEnv = Type.Object({
   RECONCILE_INTERVAL_MS: Int(60_000, 100, 3_600_000, 'Interval of the delivery reconciler'),
   SERVICE_CONCURRENCY: Int(64, 1, 10_000, 'Requests handled at once per process'),
   ...webhookPolicyEnv,
+  REDIRECTS_ALLOW_LOCALHOST: Type.Boolean({
+    default: false,
+    description: 'Let organisations allow plain http://localhost and http://127.0.0.1 redirect origins outside NODE_ENV=development (refused with NODE_ENV=production)',
+  }),
 });
 
 export type InvitesConfig = Static<typeof InvitesEnv> & {
@@ -50,6 +54,9 @@ export function loadInvitesConfig(env: NodeJS.ProcessEnv = process.env): Invites
     ...resolveSecrets(['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'TOKEN_ENCRYPTION_KEY'], env),
   };
   const problems = webhookPolicyProblems(config);
+  if (config.NODE_ENV === 'production' && config.REDIRECTS_ALLOW_LOCALHOST) {
+    problems.push('  REDIRECTS_ALLOW_LOCALHOST: must not be true when NODE_ENV=production (it lets invites send new members to plain http pages)');
+  }
   if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
   return config;
 }

@@ -9,7 +9,7 @@ let t: TestInvites;
 let org: OrgWithOwner;
 let plain: OrgWithOwner;
 
-const defaults: OrgSettings = { emailSubject: null, emailBody: null, templates: {}, logoUrl: null, accentColor: null, defaultLocale: 'en' };
+const defaults: OrgSettings = { emailSubject: null, emailBody: null, templates: {}, logoUrl: null, accentColor: null, defaultLocale: 'en', redirectOrigins: [] };
 const custom = {
   emailSubject: '{{inviterName}} wants you at {{orgName}}',
   emailBody: 'Hello {{email}},\n\nJoin {{orgName}} as {{role}}: {{link}}\n\n{{message}}',

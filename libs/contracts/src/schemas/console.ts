@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Channel, InviteStatus, Locale, Role, Timestamp, Uuid } from './common.ts';
+import { maxRedirectOrigins, RedirectOrigin } from './inbox.ts';
 
 /**
  * Shapes behind the admin console: invite analytics, organisation settings (email
@@ -144,6 +145,8 @@ export const OrgSettings = Type.Object(
     accentColor: Type.Union([Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }), Type.Null()]),
     /** Locale of invites that do not name one. */
     defaultLocale: Locale,
+    /** Origins an invite's redirectUrl may point to (https://host[:port]); checked when the invite is made and again when it is accepted. */
+    redirectOrigins: Type.Array(RedirectOrigin, { maxItems: maxRedirectOrigins, uniqueItems: true, description: `Origins an invite's redirectUrl may point to, at most ${maxRedirectOrigins}: https://host or https://host:port, no path` }),
   },
   strict,
 );

@@ -16,6 +16,7 @@ import {
   UserView,
   Uuid,
 } from './common.ts';
+import { RedirectUrl } from './inbox.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -74,6 +75,8 @@ export const InviteView = Type.Object(
     channels: Type.Array(Channel, { maxItems: 2 }),
     /** Per-channel delivery state. */
     delivery: Type.Object({ email: ChannelDelivery, sms: ChannelDelivery }, strict),
+    /** Where the accept page sends the new member (its origin was on the org's allow-list when the invite was made), or null. */
+    redirectUrl: Type.Union([Type.String(), Type.Null()]),
   },
   strict,
 );
@@ -105,6 +108,8 @@ export const NewInvite = Type.Object(
     locale: Type.Optional(Locale),
     /** Personal message shown in the email, up to 500 characters. */
     message: Type.Optional(Type.String({ maxLength: 500 })),
+    /** Page to send the new member to after accepting: an https URL whose origin is on the org's `redirectOrigins` (settings). */
+    redirectUrl: Type.Optional(RedirectUrl),
   },
   strict,
 );
@@ -332,6 +337,8 @@ export const AcceptInviteReply = Type.Object(
     refreshToken: Type.String(),
     /** Seconds until the access token expires. */
     expiresIn: Type.Integer(),
+    /** Where to send the new member: the invite's page, when its origin is still on the organisation's allow-list; else null. */
+    redirectUrl: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   },
   strict,
 );

@@ -1,11 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { DomainError, maxBulkRows } from '@invite/contracts';
 
-const columns = new Set(['email', 'phone', 'role', 'expiresInHours', 'channels', 'locale', 'message']);
+const columns = new Set(['email', 'phone', 'role', 'expiresInHours', 'channels', 'locale', 'message', 'redirectUrl']);
 
 /**
  * Turns a CSV upload into bulk rows. The first line names the columns (any of
- * email, phone, role, expiresInHours, channels, locale, message; channels separated
+ * email, phone, role, expiresInHours, channels, locale, message, redirectUrl; channels separated
  * by `;` or `|`, or `none` for a link-only invite). Empty cells are left out, so each row is then validated exactly
  * like a JSON row. Structural problems (unknown column, unbalanced quotes) are a 400
  * for the whole upload, naming the line.

@@ -55,7 +55,7 @@ export const inviteRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         ...common,
         summary: `Invite up to ${maxBulkRows} people: a JSON array of invites or a CSV file`,
         description:
-          'CSV: a header line naming any of email, phone, role, expiresInHours, channels (email;sms, or none: create the invite and send nothing), locale, message. Every row gets its own result; one bad row does not stop the others.',
+          'CSV: a header line naming any of email, phone, role, expiresInHours, channels (email;sms, or none: create the invite and send nothing), locale, message, redirectUrl. Every row gets its own result; one bad row does not stop the others.',
         params: OrgParams,
         body: {
           content: {

@@ -69,6 +69,8 @@ export const Invite = defineEntity({
     channels: p.json<ChannelName[]>(),
     locale: p.text().default('en'),
     message: p.text().nullable(),
+    /** Where the accept page sends the new member; its origin was on the org's allow-list when the invite was made. */
+    redirectUrl: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     sentAt: p.datetime().onCreate(() => new Date()),
     acceptedAt: p.datetime().nullable(),

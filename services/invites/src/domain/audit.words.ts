@@ -34,6 +34,9 @@ function who(facts: AuditFacts): string {
 /** "join link “Onboarding”", or "a join link" when it has no name. */
 const linkName = (data: Record<string, unknown>) => (typeof data.label === 'string' && data.label ? `join link “${data.label}”` : 'a join link');
 
+/** How an invitee who answered without the link did it. */
+const fromInbox = (data: Record<string, unknown>) => (data.via === 'inbox' ? ' from their inbox' : '');
+
 const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
 
 export function auditSentence(facts: AuditFacts): string {
@@ -47,7 +50,9 @@ export function auditSentence(facts: AuditFacts): string {
     case 'org.seats_changed':
       return `${actor} changed the seat limit from ${text(data.from)} to ${text(data.to)}`;
     case 'org.settings.updated':
-      return `${actor} changed the email settings`;
+      return Array.isArray(data.changed) && data.changed.length === 1 && data.changed[0] === 'redirectOrigins'
+        ? `${actor} changed the allowed redirect origins`
+        : `${actor} changed the email settings`;
     case 'org.ownership_transferred':
       return `${actor} made ${member} the owner`;
     case 'invite.created':
@@ -57,9 +62,9 @@ export function auditSentence(facts: AuditFacts): string {
     case 'invite.withdrawn':
       return `${actor} withdrew the invite to ${invitee}`;
     case 'invite.accepted':
-      return `${actor === 'The invitee' ? (facts.targetName ?? 'The invitee') : actor} accepted the invite and joined as ${text(data.role)}`;
+      return `${actor === 'The invitee' ? (facts.targetName ?? 'The invitee') : actor} accepted the invite${fromInbox(data)} and joined as ${text(data.role)}`;
     case 'invite.declined':
-      return `${invitee} declined the invite`;
+      return `${invitee} declined the invite${fromInbox(data)}`;
     case 'invite.expired':
       return `The invite to ${invitee} expired`;
     case 'invite.address_code_sent':

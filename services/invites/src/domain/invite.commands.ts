@@ -22,6 +22,7 @@ import { assertMayGrant, assertRole, requireRole, requireUser } from './authoriz
 import { auditColumns, auditRecordset, auditRow, enqueueEvent, eventBase, outboxColumns, outboxRecordset, outboxRow, recordAudit } from './changes.ts';
 import { actorLabel, afterCommit, inTransaction, whenCommitted, type Context } from './context.ts';
 import { expireOverdue } from './invite.expiry.ts';
+import { checkRedirectUrl } from './redirects.ts';
 import { insertInvites, type InviteDraft } from './invite.insert.ts';
 import { inviteOfRequestKey, requestKeyIndex } from './invite.request-key.ts';
 import { toInviteView, type InviteFields } from './invite.view.ts';
@@ -66,8 +67,9 @@ async function inviterOf(ctx: Context, orgId: string): Promise<Inviter> {
 }
 
 /** Refuses a row on its own terms (role, channels) before anything is written. */
-function checkRow(inviter: Inviter, row: NewInvite): Channel[] {
+function checkRow(ctx: Context, inviter: Inviter, row: NewInvite): Channel[] {
   assertMayGrant(inviter.role, row.role);
+  checkRedirectUrl(ctx, row.redirectUrl, inviter.settings.redirectOrigins);
   return resolveChannels(row);
 }
 
@@ -99,6 +101,7 @@ function draftInvite(
     channels,
     locale: row.locale ?? inviter.defaultLocale,
     message: row.message ?? null,
+    redirectUrl: row.redirectUrl ?? null,
     createdAt: now,
     sentAt: now,
     acceptedAt: null,
@@ -131,6 +134,7 @@ function draftInvite(
       channels,
       locale: invite.locale,
       message: invite.message ?? null,
+      redirect_url: invite.redirectUrl ?? null,
       created_at: now.toISOString(),
       email_status: invite.emailStatus as 'queued' | 'skipped',
       sms_status: invite.smsStatus as 'queued' | 'skipped',
@@ -207,7 +211,7 @@ async function refusalError(ctx: Context, orgId: string, refusal: Refusal, email
  * `requestKey`, a create that already happened under it answers with its invite.
  */
 async function createOne(ctx: Context, orgId: string, inviter: Inviter, row: NewInvite, requestKey?: string): Promise<InviteWithLink> {
-  const channels = checkRow(inviter, row);
+  const channels = checkRow(ctx, inviter, row);
   const email = row.email.toLowerCase();
   const keyed = requestKey && inviter.userId ? { requestKey, inviterId: inviter.userId } : undefined;
   const earlier = () => (keyed ? inviteOfRequestKey(ctx, orgId, keyed.inviterId, keyed.requestKey, row) : Promise.resolve(undefined));
@@ -343,7 +347,7 @@ export async function bulkCreateInvites(ctx: Context, orgId: string, rows: unkno
     }
     seen.add(key);
     try {
-      valid.push({ index, row, channels: checkRow(inviter, row) });
+      valid.push({ index, row, channels: checkRow(ctx, inviter, row) });
     } catch (error) {
       if (!isDomainError(error)) throw error;
       results[index] = { row: index, status: 'failed', email: row.email, code: error.code, detail: error.detail };

@@ -18,6 +18,8 @@ export interface InviteDraft {
     channels: Channel[];
     locale: string;
     message: string | null;
+    /** Checked against the org's redirect origins. */
+    redirect_url: string | null;
     created_at: string;
     email_status: 'queued' | 'skipped';
     sms_status: 'queued' | 'skipped';
@@ -46,11 +48,11 @@ export async function insertInvites(ctx: Context, orgId: string, drafts: InviteD
   const [result] = await inStatement(ctx, () => ctx.em.execute<{ created: string[]; quota: number | null }[]>(
     `with ins as (
        insert into invites (id, org_id, email, phone, role, token_hash, sealed_token, expires_at, invited_by, channels, locale, message,
-                            created_at, sent_at, email_status, sms_status, email_updated_at, sms_updated_at, request_key)
+                            redirect_url, created_at, sent_at, email_status, sms_status, email_updated_at, sms_updated_at, request_key)
        select id, org_id, email, phone, role, token_hash, sealed_token, expires_at, invited_by, channels, locale, message,
-              created_at, created_at, email_status, sms_status, created_at, created_at, request_key
+              redirect_url, created_at, created_at, email_status, sms_status, created_at, created_at, request_key
          from jsonb_to_recordset(?::jsonb) as r(id uuid, org_id uuid, email text, phone text, role text, token_hash text, sealed_token text,
-              expires_at timestamptz, invited_by uuid, channels jsonb, locale text, message text, created_at timestamptz,
+              expires_at timestamptz, invited_by uuid, channels jsonb, locale text, message text, redirect_url text, created_at timestamptz,
               email_status text, sms_status text, request_key text)
        on conflict (org_id, lower(email)) where status = 'pending' do nothing
        returning id, email, phone, channels, invited_by

@@ -28,6 +28,7 @@ export function toInviteView(invite: InviteFields): InviteView {
       email: channelView(invite.emailStatus, invite.emailAttempts, invite.emailLastError, invite.emailSentAt, invite.emailProviderId),
       sms: channelView(invite.smsStatus, invite.smsAttempts, invite.smsLastError, invite.smsSentAt, invite.smsProviderId),
     },
+    redirectUrl: invite.redirectUrl ?? null,
   };
 }
 

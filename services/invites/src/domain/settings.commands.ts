@@ -3,15 +3,17 @@ import { applySettingsPatch, emailTemplateOf, templatePlaceholderErrors, withDef
 import { requireRole } from './authorization.ts';
 import { recordAudit } from './changes.ts';
 import { inTransaction, type Context } from './context.ts';
+import { normaliseRedirectOrigins } from './redirects.ts';
 
 /** Settings of an organisation that never saved any. */
-export const defaultOrgSettings: OrgSettings = { emailSubject: null, emailBody: null, templates: {}, logoUrl: null, accentColor: null, defaultLocale: 'en' };
+export const defaultOrgSettings: OrgSettings = { emailSubject: null, emailBody: null, templates: {}, logoUrl: null, accentColor: null, defaultLocale: 'en', redirectOrigins: [] };
 
 export interface SettingsRow {
   email_templates: LocaleTemplates | null;
   logo_url: string | null;
   accent_color: string | null;
   default_locale: string;
+  redirect_origins: string[] | null;
 }
 
 /** Stored fields; `emailSubject` and `emailBody` are the default language's template, derived. */
@@ -20,11 +22,12 @@ const columns: Record<Exclude<keyof OrgSettings, 'emailSubject' | 'emailBody'>, 
   logoUrl: 'logo_url',
   accentColor: 'accent_color',
   defaultLocale: 'default_locale',
+  redirectOrigins: 'redirect_origins',
 };
 const fields = Object.keys(columns) as (keyof typeof columns)[];
 
 /** The settings columns of `org_settings s`, for queries that join it (left join: all null when never saved). */
-export const settingsColumns = 's.email_templates, s.logo_url, s.accent_color, s.default_locale';
+export const settingsColumns = 's.email_templates, s.logo_url, s.accent_color, s.default_locale, s.redirect_origins';
 
 /** Settings from a row of `settingsColumns`; defaults where the org saved nothing. */
 export function settingsFromRow(row: Partial<SettingsRow> | undefined): OrgSettings {
@@ -67,6 +70,7 @@ export function updateOrgSettings(ctx: Context, request: UpdateOrgSettingsReques
     // A `{{name}}` that is not a placeholder would reach invitees as is: refuse it now.
     const unknown = templatePlaceholderErrors(request.settings);
     if (unknown) throw new DomainError('VALIDATION_FAILED', unknown);
+    if (request.settings.redirectOrigins) request.settings.redirectOrigins = normaliseRedirectOrigins(tx, request.settings.redirectOrigins);
     // Lock the row (created empty if missing) so two concurrent updates merge instead of losing one.
     await tx.em.execute(`insert into org_settings (org_id) values (?) on conflict (org_id) do nothing`, [request.orgId]);
     const current = await loadOrgSettings(tx, request.orgId, true);
@@ -78,6 +82,9 @@ export function updateOrgSettings(ctx: Context, request: UpdateOrgSettingsReques
               updated_at = now(), updated_by = ? where org_id = ?`,
       [JSON.stringify(next.templates), next.logoUrl, next.accentColor, next.defaultLocale, membership.userId, request.orgId],
     );
+    if (changed.includes('redirectOrigins')) {
+      await tx.em.execute(`update org_settings set redirect_origins = ?::jsonb where org_id = ?`, [JSON.stringify(next.redirectOrigins), request.orgId]);
+    }
     const templates = changedTemplates(current, next);
     recordAudit(tx, request.orgId, 'org.settings.updated', `org:${request.orgId}`, {
       changed,

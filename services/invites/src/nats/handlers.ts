@@ -8,6 +8,7 @@ import { removeMember, transferOwnership, updateMemberRole } from '../domain/mem
 import { createOrg, listAudit, listMembers, updateOrg, usage } from '../domain/org.commands.ts';
 import { getOrgSettings, updateOrgSettings } from '../domain/settings.commands.ts';
 import { acceptInvite, declineInvite, lookupInvite } from '../domain/token.commands.ts';
+import { acceptFromInbox, declineFromInbox, listInbox } from '../domain/inbox.commands.ts';
 import { confirmAddress, sendAddressCode } from '../domain/address.commands.ts';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../webhooks/webhook.commands.ts';
 import { listWebhookDeliveries, replayWebhookDelivery, sendTestMessage } from '../webhooks/webhook-deliveries.commands.ts';
@@ -43,6 +44,9 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   'invite.decline': (ctx, r) => declineInvite(ctx, r.token),
   'invite.address.send-code': (ctx, r) => sendAddressCode(ctx, r.token),
   'invite.address.confirm': confirmAddress,
+  'inbox.list': listInbox,
+  'inbox.accept': acceptFromInbox,
+  'inbox.decline': declineFromInbox,
   'join-link.create': createJoinLink,
   'join-link.list': listJoinLinks,
   'join-link.get': getJoinLink,
