@@ -3,6 +3,7 @@ import { authResource } from './resources/auth.ts';
 import { inboxResource } from './resources/inbox.ts';
 import { inviteeResource } from './resources/invitee.ts';
 import { invitesResource } from './resources/invites.ts';
+import { joinLinksResource } from './resources/join-links.ts';
 import { orgsResource } from './resources/orgs.ts';
 import { webhooksResource } from './resources/webhooks.ts';
 
@@ -22,6 +23,7 @@ export function createInviteClient(options: ClientOptions) {
     invitee: inviteeResource(http),
     inbox: inboxResource(http),
     webhooks: webhooksResource(http),
+    joinLinks: joinLinksResource(http),
     /** The session's tokens as they are now (null when signed out). */
     get tokens(): SessionTokens | null {
       return http.tokens();

@@ -49,6 +49,16 @@ export const routes = {
   'webhooks.deliveries': { method: 'GET', path: '/v1/orgs/{orgId}/webhooks/{webhookId}/deliveries' },
   'webhooks.replayDelivery': { method: 'POST', path: '/v1/orgs/{orgId}/webhooks/{webhookId}/deliveries/{deliveryId}/replay' },
 
+  'joinLinks.create': { method: 'POST', path: '/v1/orgs/{orgId}/join-links' },
+  'joinLinks.list': { method: 'GET', path: '/v1/orgs/{orgId}/join-links' },
+  'joinLinks.get': { method: 'GET', path: '/v1/orgs/{orgId}/join-links/{joinLinkId}' },
+  'joinLinks.update': { method: 'PATCH', path: '/v1/orgs/{orgId}/join-links/{joinLinkId}' },
+  'joinLinks.revoke': { method: 'DELETE', path: '/v1/orgs/{orgId}/join-links/{joinLinkId}' },
+  'joinLinks.lookup': { method: 'POST', path: '/v1/join-links/lookup' },
+  'joinLinks.join': { method: 'POST', path: '/v1/join-links/join' },
+  'joinLinks.sendCode': { method: 'POST', path: '/v1/join-links/verify-email' },
+  'joinLinks.confirmCode': { method: 'POST', path: '/v1/join-links/verify-email/confirm' },
+
   'invitee.lookup': { method: 'POST', path: '/v1/invites/lookup' },
   'invitee.accept': { method: 'POST', path: '/v1/invites/accept' },
   'invitee.decline': { method: 'POST', path: '/v1/invites/decline' },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { codeSentFor, email, emailedProof, orgWithOwner, password, resetTokenSentTo, tokenOf, type OrgWithOwner } from '../../../services/invites/test/harness.ts';
+import { sealedAs } from '@invite/contracts';
 import { isProblem, routes, type ConsoleEvent, type ErrorCode, type InviteClient, type RouteName, type SessionTokens } from '../src/index.ts';
 import type { PathParams } from '../src/routes.ts';
 import { isRoute, problemOf, startLiveApi, type LiveApi } from './support.ts';
@@ -455,6 +456,37 @@ describe('invitee', () => {
     const confirmed = await holder.invitee.confirmCode({ token, code });
     expect(confirmed).toEqual({ proof: expect.any(String), accountExists: false });
     expect(await holder.invitee.lookup({ token, proof: confirmed.proof })).toMatchObject({ addressVerified: true });
+  });
+});
+
+describe('joinLinks', () => {
+  it('an admin creates, lists, pauses, resumes and revokes a link; its holder looks it up, proves an address and joins', async () => {
+    const { joinLink, url } = await owner.joinLinks.create(org.orgId, { role: 'member', label: 'SDK link', maxUses: 5 });
+    expect(url).toMatch(/\/join#token=/);
+    const token = new URLSearchParams(new URL(url).hash.slice(1)).get('token')!;
+    expect((await owner.joinLinks.list(org.orgId)).items.map((l) => l.id)).toContain(joinLink.id);
+    expect(await owner.joinLinks.get(org.orgId, joinLink.id)).toMatchObject({ label: 'SDK link', state: 'active' });
+    expect((await owner.joinLinks.pause(org.orgId, joinLink.id)).state).toBe('paused');
+    expect((await owner.joinLinks.resume(org.orgId, joinLink.id)).state).toBe('active');
+    expect((await problemOf(member.joinLinks.create(org.orgId, { role: 'member' }))).code).toBe('FORBIDDEN');
+
+    const holder = api.client();
+    expect(await holder.joinLinks.lookup({ token })).toMatchObject({ orgName: 'SDK Org', role: 'member', usable: true, you: null });
+    const address = email('joiner');
+    expect((await problemOf(holder.joinLinks.join({ token, email: address, name: 'Joiner', username: `joiner${Date.now()}`, password }))).code).toBe('ADDRESS_NOT_VERIFIED');
+    await holder.joinLinks.sendCode({ token, email: address });
+    const [row] = await api.g.invites.sql<{ payload: { encryptedCode: string } }>(
+      `select payload from outbox where payload->>'type' = 'join.address-code' and payload->>'email' = ? order by created_at desc limit 1`,
+      [address],
+    );
+    const code = api.g.invites.app.domain.cipher.decrypt(row!.payload.encryptedCode, sealedAs.joinAddressCode(joinLink.id, address));
+    const { proof } = await holder.joinLinks.confirmCode({ token, email: address, code });
+    const joined = await holder.joinLinks.join({ token, email: address, proof, name: 'Joiner', username: `joiner${Date.now()}`, password });
+    expect(joined.membership).toMatchObject({ orgId: org.orgId, role: 'member' });
+    expect(holder.tokens?.accessToken).toBe(joined.accessToken);
+
+    expect((await owner.joinLinks.revoke(org.orgId, joinLink.id)).state).toBe('revoked');
+    expect((await problemOf(api.client().joinLinks.lookup({ token: 'A'.repeat(43) }))).code).toBe('JOIN_LINK_NOT_FOUND');
   });
 });
 
