@@ -21,7 +21,6 @@ export * from './schemas/console.ts';
 export * from './schemas/dev-mailbox.ts';
 export * from './schemas/service-status.ts';
 export * from './schemas/webhooks.ts';
-export * from './schemas/join-links.ts';
 export * from './schemas/inbox.ts';
 export * from './schemas/join-links.ts';
 export * from './security/webhook-signature.ts';

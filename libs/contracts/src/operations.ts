@@ -66,20 +66,6 @@ import {
   UpdateJoinLinkRequest,
 } from './schemas/join-links.ts';
 import { InboxAcceptReply, InboxInviteRef, InboxListRequest, InboxPage } from './schemas/inbox.ts';
-import {
-  CreateJoinLinkRequest,
-  JoinAddressConfirmed,
-  JoinCodeRequest,
-  JoinConfirmRequest,
-  JoinLinkList,
-  JoinLinkRef,
-  JoinLinkView,
-  JoinLinkWithUrl,
-  JoinLookup,
-  JoinLookupRequest,
-  JoinRequest,
-  UpdateJoinLinkRequest,
-} from './schemas/join-links.ts';
 import type { OperationName } from './subjects.ts';
 
 /**

@@ -37,9 +37,6 @@ const linkName = (data: Record<string, unknown>) => (typeof data.label === 'stri
 /** How an invitee who answered without the link did it. */
 const fromInbox = (data: Record<string, unknown>) => (data.via === 'inbox' ? ' from their inbox' : '');
 
-/** "join link “Onboarding”", or "a join link" when it has no name. */
-const linkName = (data: Record<string, unknown>) => (typeof data.label === 'string' && data.label ? `join link “${data.label}”` : 'a join link');
-
 const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
 
 export function auditSentence(facts: AuditFacts): string {
