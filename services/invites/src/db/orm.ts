@@ -15,6 +15,7 @@ import { Migration20261216000000 } from './migrations/Migration20261216000000.ts
 import { Migration20261216010000 } from './migrations/Migration20261216010000.ts';
 import { Migration20261220000000 } from './migrations/Migration20261220000000.ts';
 import { Migration20261221000000 } from './migrations/Migration20261221000000.ts';
+import { Migration20261222000000 } from './migrations/Migration20261222000000.ts';
 
 /** Migrations in the order they apply; a new one is appended here and committed. */
 export const migrations = [
@@ -31,6 +32,7 @@ export const migrations = [
   { name: 'Migration20261216010000', class: Migration20261216010000 },
   { name: 'Migration20261220000000', class: Migration20261220000000 },
   { name: 'Migration20261221000000', class: Migration20261221000000 },
+  { name: 'Migration20261222000000', class: Migration20261222000000 },
 ];
 
 export interface OrmOptions {

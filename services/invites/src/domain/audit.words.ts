@@ -1,3 +1,5 @@
+import { templateLanguageNames, templateLocales, type TemplateLocale } from '@invite/contracts';
+
 /**
  * Audit entries as sentences for people ("Olivia Owner invited gina@example.com as
  * admin"), from the entry and what the listing looked up about its actor and target.
@@ -37,6 +39,30 @@ const linkName = (data: Record<string, unknown>) => (typeof data.label === 'stri
 /** How an invitee who answered without the link did it. */
 const fromInbox = (data: Record<string, unknown>) => (data.via === 'inbox' ? ' from their inbox' : '');
 
+/** "English, French and German". */
+const listOf = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`);
+
+/**
+ * A settings change that wrote email templates: which languages' it changed ("changed
+ * the French email template") or cleared ("went back to the built-in German email"),
+ * and whether other settings changed too.
+ */
+function templatesChange(data: Record<string, unknown>): string {
+  const locales = (data.templates as unknown[]).filter((l): l is TemplateLocale => (templateLocales as readonly unknown[]).includes(l));
+  const written = (data.settings as { templates?: Record<string, unknown> } | undefined)?.templates ?? {};
+  const named = (ls: TemplateLocale[]) => listOf(ls.map((l) => templateLanguageNames[l]));
+  const set = locales.filter((l) => written[l]);
+  const cleared = locales.filter((l) => !written[l]);
+  const changed = [
+    ...(Array.isArray(data.changed) && data.changed.some((f) => f !== 'templates') ? ['the email settings'] : []),
+    ...(set.length ? [`the ${named(set)} email template${set.length > 1 ? 's' : ''}`] : []),
+  ];
+  return listOf([
+    ...(changed.length ? [`changed ${listOf(changed)}`] : []),
+    ...(cleared.length ? [`went back to the built-in ${named(cleared)} email${cleared.length > 1 ? 's' : ''}`] : []),
+  ]);
+}
+
 const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
 
 export function auditSentence(facts: AuditFacts): string {
@@ -50,6 +76,7 @@ export function auditSentence(facts: AuditFacts): string {
     case 'org.seats_changed':
       return `${actor} changed the seat limit from ${text(data.from)} to ${text(data.to)}`;
     case 'org.settings.updated':
+      if (Array.isArray(data.templates) && data.templates.length > 0) return `${actor} ${templatesChange(data)}`;
       return Array.isArray(data.changed) && data.changed.length === 1 && data.changed[0] === 'redirectOrigins'
         ? `${actor} changed the allowed redirect origins`
         : `${actor} changed the email settings`;
