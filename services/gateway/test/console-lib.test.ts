@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { templatePlaceholders } from '@invite/contracts';
+import { templateLocales, templatePlaceholders } from '@invite/contracts';
+import { templateLocaleOf } from '@invite/templates';
 import { rowsFromCsv as gatewayRows } from '../src/routes/csv.ts';
 import { CsvError, rowsFromCsv, toCsv } from '../console/lib/csv.ts';
 import { duration, percent } from '../console/lib/format.ts';
 import { createSseParser, type SseMessage } from '../console/lib/sse.ts';
+import { locales, templateLocaleOf as consoleTemplateLocaleOf } from '../console/lib/options.ts';
 import { placeholders, unknownPlaceholders } from '../console/lib/template.ts';
 
 /** The console's pure modules (no DOM), run in node. */
@@ -57,6 +59,11 @@ describe('console template placeholders and formats', () => {
   it('knows the contract placeholders', () => {
     expect([...placeholders]).toEqual([...templatePlaceholders]);
     expect(unknownPlaceholders('Hi {{orgName}} {{ nmae }} {{link}}')).toEqual(['nmae']);
+  });
+
+  it('knows the template languages, and which one an invite\'s locale gets, as the notifier does', () => {
+    expect(locales.map(([code]) => code)).toEqual([...templateLocales]);
+    for (const locale of ['fr', 'fr-CA', 'de-AT', 'es', 'pt-BR', 'nl', 'en-GB']) expect(consoleTemplateLocaleOf(locale), locale).toBe(templateLocaleOf(locale));
   });
 
   it('formats rates and durations', () => {

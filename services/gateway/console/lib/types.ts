@@ -23,6 +23,7 @@ export type {
   UsageView,
 } from '../../../../libs/contracts/src/schemas/orgs.ts';
 export type { AnalyticsView, ConsoleEvent, Funnel, OrgSettings, RenderedEmail } from '../../../../libs/contracts/src/schemas/console.ts';
+export type { LocaleTemplates, OrgSettingsPatch, TemplateLocale } from '../../../../libs/contracts/src/schemas/console.ts';
 export type {
   WebhookDeliveryPage,
   WebhookDeliveryView,

@@ -1,12 +1,14 @@
-// The organisation's email: subject and body with placeholders, logo, accent colour,
-// default language, and a live preview rendered by the server exactly as the notifier
-// will send it, shown in a sandboxed frame (no scripts, no same-origin access).
+// The organisation's email: subject and body with placeholders per language (a language
+// without its own text gets the built-in email in that language), logo, accent colour,
+// default language, and a live preview of the chosen language rendered by the server
+// exactly as the notifier will send it, shown in a sandboxed frame (no scripts, no
+// same-origin access).
 import { ApiError, explain } from '../lib/api.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
 import { debounce, fieldError, h } from '../lib/dom.ts';
-import { localeOptions } from '../lib/options.ts';
+import { localeOptions, locales, templateLocaleOf } from '../lib/options.ts';
 import { placeholders, unknownPlaceholders } from '../lib/template.ts';
-import type { OrgSettings, RenderedEmail } from '../lib/types.ts';
+import type { LocaleTemplates, OrgSettings, OrgSettingsPatch, RenderedEmail, TemplateLocale } from '../lib/types.ts';
 
 const colourPattern = /^#[0-9a-fA-F]{6}$/;
 
@@ -17,7 +19,22 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   const colour = h('input', { id: 'settings-colour', name: 'accentColor', maxlength: 7, placeholder: '#2456d6', 'aria-describedby': 'settings-colour-hint' });
   const picker = h('input', { id: 'settings-colour-picker', type: 'color', value: '#2456d6', 'aria-label': 'Pick the accent colour' });
   const locale = h('select', { id: 'settings-locale', name: 'defaultLocale' }, localeOptions('en'));
-  const previewLocale = h('select', { id: 'preview-locale' }, h('option', { value: '' }, 'Default language'), localeOptions());
+  const useBuiltIn = h('button', { type: 'button', class: 'secondary small', id: 'settings-builtin' }, 'Use the built-in template');
+  const languageBadges = new Map<TemplateLocale, HTMLElement>();
+  const languageRadios = new Map<TemplateLocale, HTMLInputElement>();
+  const languages = h(
+    'fieldset',
+    { id: 'template-languages', class: 'language-picker', 'aria-describedby': 'template-languages-hint' },
+    h('legend', {}, 'Language'),
+    locales.map(([code, name]) => {
+      const radio = h('input', { type: 'radio', name: 'template-language', id: `template-language-${code}`, value: code });
+      const badge = h('span', { class: 'badge', 'data-tone': 'none' }, 'Built-in');
+      languageRadios.set(code, radio);
+      languageBadges.set(code, badge);
+      return h('label', { class: 'language-choice', for: `template-language-${code}` }, radio, h('span', { lang: code }, name), badge);
+    }),
+  );
+  const previewLanguage = h('span', { id: 'preview-language' });
   const save = h('button', { type: 'submit', id: 'settings-save' }, 'Save');
   const revert = h('button', { type: 'button', class: 'secondary', id: 'settings-revert' }, 'Undo changes');
   const status = h('p', { id: 'settings-status', role: 'status' });
@@ -28,36 +45,79 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   let saved: OrgSettings | null = null;
   let previewTicket = 0;
   let gone = false;
+  /** Each language's subject and body as typed (empty: the built-in email); the fields show `language`'s. */
+  const drafts = new Map<TemplateLocale, { subject: string; body: string }>(locales.map(([code]) => [code, { subject: '', body: '' }]));
+  let language: TemplateLocale = 'en';
 
   const fields = { emailSubject: subject, emailBody: body, logoUrl: logo, accentColor: colour, defaultLocale: locale };
+  const languageName = (code: TemplateLocale) => locales.find(([c]) => c === code)?.[1] ?? code;
 
-  const fill = (settings: OrgSettings) => {
-    subject.value = settings.emailSubject ?? '';
-    body.value = settings.emailBody ?? '';
+  /** The typed text into the current language's draft, and each language's badge: its own text or the built-in one. */
+  const keepDraft = () => {
+    drafts.set(language, { subject: subject.value, body: body.value });
+    for (const [code, draft] of drafts) {
+      const own = draft.subject.trim() !== '' || draft.body.trim() !== '';
+      const badge = languageBadges.get(code)!;
+      badge.textContent = own ? 'Own text' : 'Built-in';
+      badge.dataset.tone = own ? 'ok' : 'none';
+    }
+    useBuiltIn.disabled = subject.value.trim() === '' && body.value.trim() === '';
+  };
+
+  const showLanguage = (code: TemplateLocale) => {
+    language = code;
+    languageRadios.get(code)!.checked = true;
+    const draft = drafts.get(code)!;
+    subject.value = draft.subject;
+    body.value = draft.body;
+    subject.setAttribute('lang', code);
+    body.setAttribute('lang', code);
+    previewLanguage.textContent = languageName(code);
+    keepDraft();
+  };
+
+  /** The form from settings; on the default language's template unless `keepLanguage`. */
+  const fill = (settings: OrgSettings, keepLanguage = false) => {
+    for (const [code] of locales) drafts.set(code, { subject: settings.templates[code]?.subject ?? '', body: settings.templates[code]?.body ?? '' });
+    showLanguage(keepLanguage ? language : templateLocaleOf(settings.defaultLocale));
     logo.value = settings.logoUrl ?? '';
     colour.value = settings.accentColor ?? '';
     picker.value = settings.accentColor ?? '#2456d6';
     locale.value = settings.defaultLocale;
   };
 
-  /** The form as settings (empty fields: the built-in default), and its problems. */
-  const read = (): { settings: OrgSettings; problems: [HTMLElement, string][] } => {
+  /** The form as settings (empty fields: the built-in default; every language's template), and its problems. */
+  const read = (): { settings: OrgSettingsPatch; problems: [HTMLElement, string][] } => {
+    keepDraft();
     const problems: [HTMLElement, string][] = [];
+    const unknownIn = (text: string) => {
+      const unknown = unknownPlaceholders(text);
+      return unknown.length ? `Unknown placeholder${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `{{${u}}}`).join(', ')}` : null;
+    };
     for (const input of [subject, body]) {
-      const unknown = unknownPlaceholders(input.value);
-      if (unknown.length) problems.push([input, `Unknown placeholder${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `{{${u}}}`).join(', ')}.`]);
+      const problem = unknownIn(input.value);
+      if (problem) problems.push([input, `${problem}.`]);
     }
+    // Another language's text is not on screen: the problem is named at the language picker.
+    const elsewhere = locales.flatMap(([code, name]) => {
+      if (code === language) return [];
+      const draft = drafts.get(code)!;
+      return [unknownIn(draft.subject) && `${name} subject: ${unknownIn(draft.subject)!}`, unknownIn(draft.body) && `${name} text: ${unknownIn(draft.body)!}`].filter((p): p is string => !!p);
+    });
+    if (elsewhere.length) problems.push([languages, `${elsewhere.join('. ')}.`]);
     if (logo.value.trim() && !/^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[^\s"<>]*)?$/.test(logo.value.trim())) problems.push([logo, 'The logo URL must start with https://.']);
     if (colour.value.trim() && !colourPattern.test(colour.value.trim())) problems.push([colour, 'The colour must be # and six hex digits, e.g. #2456d6.']);
     const text = (v: string) => (v.trim() === '' ? null : v.trim());
+    const templates: LocaleTemplates = {};
+    for (const [code, draft] of drafts) templates[code] = { subject: text(draft.subject), body: text(draft.body) };
     return {
-      settings: { emailSubject: text(subject.value), emailBody: text(body.value), logoUrl: text(logo.value), accentColor: text(colour.value), defaultLocale: locale.value },
+      settings: { templates, logoUrl: text(logo.value), accentColor: text(colour.value), defaultLocale: locale.value },
       problems,
     };
   };
 
   const showProblems = (problems: [HTMLElement, string][]) => {
-    for (const input of Object.values(fields)) fieldError(input, null);
+    for (const input of [...Object.values(fields), languages]) fieldError(input, null);
     for (const [input, message] of problems) fieldError(input, message);
   };
 
@@ -73,7 +133,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     previewStatus.className = 'muted';
     previewStatus.textContent = 'Updating the preview…';
     try {
-      const email = await ctx.api.post<RenderedEmail>(orgPath(ctx, '/settings/preview'), { settings, ...(previewLocale.value ? { locale: previewLocale.value } : {}) });
+      const email = await ctx.api.post<RenderedEmail>(orgPath(ctx, '/settings/preview'), { settings, locale: language });
       if (ticket !== previewTicket || gone) return;
       previewSubject.textContent = email.subject;
       frame.srcdoc = email.html;
@@ -88,7 +148,23 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   const schedulePreview = debounce(() => void renderPreview(), 400);
 
   for (const input of [subject, body, logo, colour]) input.addEventListener('input', schedulePreview);
-  for (const select of [locale, previewLocale]) select.addEventListener('change', schedulePreview);
+  for (const input of [subject, body]) input.addEventListener('input', keepDraft);
+  locale.addEventListener('change', schedulePreview);
+  languages.addEventListener('change', (event) => {
+    const code = (event.target as HTMLInputElement).value as TemplateLocale;
+    keepDraft();
+    showLanguage(code);
+    void renderPreview();
+  });
+  useBuiltIn.addEventListener('click', () => {
+    subject.value = '';
+    body.value = '';
+    keepDraft();
+    status.className = '';
+    status.textContent = `${languageName(language)}: the built-in email, once saved.`;
+    subject.focus();
+    void renderPreview();
+  });
   picker.addEventListener('input', () => {
     colour.value = picker.value;
     schedulePreview();
@@ -97,7 +173,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     if (colourPattern.test(colour.value.trim())) picker.value = colour.value.trim();
   });
   revert.addEventListener('click', () => {
-    if (saved) fill(saved);
+    if (saved) fill(saved, true);
     status.textContent = 'Changes undone.';
     void renderPreview();
   });
@@ -106,11 +182,14 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     'form',
     { novalidate: true, 'aria-labelledby': 'settings-form-title' },
     h('h2', { id: 'settings-form-title' }, 'Invitation email'),
+    languages,
+    h('p', { id: 'template-languages-hint', class: 'hint' }, 'Each language has its own email; invites get the one of their language. A language without its own text gets the built-in email in that language.'),
     h('label', { for: 'settings-subject' }, 'Subject'),
     subject,
     h('label', { for: 'settings-body' }, 'Text'),
     body,
     h('p', { id: 'settings-body-hint', class: 'hint' }, 'Plain text; a blank line starts a new paragraph. Leave a field empty to use the built-in text.'),
+    h('div', { class: 'actions builtin-row' }, useBuiltIn),
     h(
       'div',
       { id: 'placeholder-help', class: 'hint placeholders' },
@@ -144,7 +223,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     status.textContent = 'Saving…';
     try {
       saved = await ctx.api.patch<OrgSettings>(orgPath(ctx, '/settings'), settings);
-      fill(saved);
+      fill(saved, true);
       status.className = 'success';
       status.textContent = 'Saved. New invites use these settings.';
     } catch (error) {
@@ -152,7 +231,15 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       status.textContent = explain(error);
       if (error instanceof ApiError) {
         const mapped = (error.problem.errors ?? []).flatMap(({ path, message }): [HTMLElement, string][] => {
-          const input = fields[path.split('/').filter(Boolean).pop() as keyof typeof fields];
+          const segments = path.split('/').filter(Boolean);
+          const at = segments.indexOf('templates');
+          if (at >= 0) {
+            // templates/<language>/<subject|body>: the field if that language is on screen, else the picker.
+            const [code, field] = [segments[at + 1] as TemplateLocale, segments[at + 2]];
+            if (code === language && (field === 'subject' || field === 'body')) return [[field === 'subject' ? subject : body, `${message}.`]];
+            return [[languages, `${languageName(code)} ${field === 'body' ? 'text' : (field ?? 'template')}: ${message}.`]];
+          }
+          const input = fields[segments.pop() as keyof typeof fields];
           return input ? [[input, `${message}.`]] : [];
         });
         showProblems(mapped);
@@ -167,8 +254,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     'section',
     { class: 'panel', 'aria-labelledby': 'preview-title' },
     h('h2', { id: 'preview-title' }, 'Preview'),
-    h('label', { for: 'preview-locale' }, 'Language of the preview'),
-    previewLocale,
+    h('p', { class: 'muted' }, 'In ', previewLanguage, ', the language chosen for the template.'),
     previewStatus,
     h('p', {}, h('strong', {}, 'Subject: '), previewSubject),
     frame,
