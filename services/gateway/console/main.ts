@@ -3,6 +3,7 @@
 import { createApi, explain } from './lib/api.ts';
 import type { Ctx, Org, View } from './lib/context.ts';
 import { confirmDialog } from './lib/dialog.ts';
+import { pendingInvitations } from './lib/inbox-panel.ts';
 import { byId, h, replace } from './lib/dom.ts';
 import { startLive, type LiveHub, type LiveMode } from './lib/live.ts';
 import type { MeView } from './lib/types.ts';
@@ -111,8 +112,19 @@ function signedIn(view: MeView): void {
   byId('user-name').textContent = view.user.name;
   byId('session').hidden = false;
   byId('nav').hidden = false;
-  if (!routes[location.hash.replace(/^#\//, '')]) history.replaceState(null, '', '#/send');
+  const landing = !routes[location.hash.replace(/^#\//, '')];
+  if (landing) history.replaceState(null, '', '#/send');
   void route(true);
+  void showInvitations(view, landing);
+}
+
+/** Invitations waiting for the person: counted in the navigation, and shown first after sign-in. */
+async function showInvitations(view: MeView, landing: boolean): Promise<void> {
+  const count = await pendingInvitations(api);
+  if (me !== view) return;
+  const link = byId('nav').querySelector<HTMLAnchorElement>('a[href="#/orgs"]');
+  if (link) link.textContent = count > 0 ? `Your organisations (${count} ${count === 1 ? 'invitation' : 'invitations'})` : 'Your organisations';
+  if (count > 0 && landing && location.hash === '#/send') location.hash = '#/orgs';
 }
 
 function signedOut(reason?: string): void {

@@ -104,6 +104,7 @@ export function inviteDetail(ctx: Ctx, inviteId: string, onClose: () => void): I
         ` ${invite.role} · created ${dateTime(invite.createdAt)} · ${invite.status === 'pending' ? `expires ${dateTime(invite.expiresAt)}` : `closed ${dateTime(invite.closedAt)}`}`,
       ),
       invite.message ? h('p', { class: 'wrap' }, `Message: “${invite.message}”`) : null,
+      invite.redirectUrl ? h('p', { class: 'wrap', id: 'detail-redirect' }, `After accepting, goes to ${invite.redirectUrl}`) : null,
       h('h3', {}, 'Delivery'),
       delivery.length ? h('ul', { class: 'cards channels' }, delivery) : h('p', { class: 'muted' }, `${linkOnlyText}: nothing is sent; the link was shared by whoever created the invite.`),
       h('h3', {}, 'Timeline'),

@@ -33,3 +33,4 @@ export type {
   WebhookWithSecret,
 } from '../../../../libs/contracts/src/schemas/webhooks.ts';
 export type { ChannelsStatus } from '../../../../libs/contracts/src/schemas/service-status.ts';
+export type { InboxAcceptReply, InboxInvite, InboxPage } from '../../../../libs/contracts/src/schemas/inbox.ts';

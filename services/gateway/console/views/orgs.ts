@@ -4,6 +4,7 @@ import { explain, type Api } from '../lib/api.ts';
 import type { Ctx, View } from '../lib/context.ts';
 import { h, replace } from '../lib/dom.ts';
 import { dateTime } from '../lib/format.ts';
+import { renderInboxPanel } from '../lib/inbox-panel.ts';
 import type { MeView, Role } from '../lib/types.ts';
 
 const roleNames: Record<Role, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
@@ -16,13 +17,35 @@ export interface MembershipsDeps {
   reload(): Promise<void>;
 }
 
-/** Fills `main` with the caller's organisations; `managesNone` adds why the rest of the console is not there. */
+/**
+ * Fills `main` with the caller's organisations and the invitations waiting for them;
+ * `managesNone` adds why the rest of the console is not there.
+ */
 export function renderMemberships(main: HTMLElement, deps: MembershipsDeps, managesNone: boolean): void {
-  const { me } = deps;
+  let me = deps.me;
   const status = h('p', { id: 'orgs-status', role: 'status', tabindex: -1 });
   const cards = h('ul', { class: 'cards', id: 'my-orgs' });
+  const notice = h('div', {});
+  const invitations = h('section', { class: 'invitations', id: 'invitations', hidden: true });
 
-  for (const membership of me.memberships) {
+  function showMemberships(): void {
+    replace(notice,
+      managesNone && me.memberships.length > 0
+        ? h(
+            'p',
+            { class: 'notice', id: 'member-notice' },
+            'You are a member here, not an admin: inviting people and managing members is for admins and owners. Ask an owner to make you an admin if you need to.',
+          )
+        : null,
+      me.memberships.length === 0
+        ? h('p', { class: 'notice', id: 'member-notice' }, invitations.hidden ? 'You do not belong to any organisation. To join one, open the invite link you were sent.' : 'You do not belong to any organisation yet: answer your invitations below.')
+        : null,
+    );
+    cards.hidden = me.memberships.length === 0;
+    replace(cards, me.memberships.map(card));
+  }
+
+  function card(membership: MeView['memberships'][number]): HTMLLIElement {
     const leave = h('button', { type: 'button', class: 'danger small', 'aria-label': `Leave ${membership.orgName}` }, 'Leave');
     leave.addEventListener('click', async () => {
       const text = `You will no longer belong to ${membership.orgName}; to come back you need a new invite.`;
@@ -40,33 +63,36 @@ export function renderMemberships(main: HTMLElement, deps: MembershipsDeps, mana
         status.focus();
       }
     });
-    cards.append(
-      h(
-        'li',
-        { class: 'card', 'data-org-id': membership.orgId },
-        h('h2', { class: 'card-title' }, membership.orgName),
-        h('p', { class: 'meta' }, `${roleNames[membership.role]} · since ${dateTime(membership.createdAt)}`),
-        h('div', { class: 'table-actions' }, leave),
-      ),
+    return h(
+      'li',
+      { class: 'card', 'data-org-id': membership.orgId },
+      h('h2', { class: 'card-title' }, membership.orgName),
+      h('p', { class: 'meta' }, `${roleNames[membership.role]} · since ${dateTime(membership.createdAt)}`),
+      h('div', { class: 'table-actions' }, leave),
     );
   }
 
-  replace(
-    main,
-    h('h1', { tabindex: -1 }, 'Your organisations'),
-    h('p', {}, `Signed in as ${me.user.name} (${me.user.email}).`),
-    managesNone && me.memberships.length > 0
-      ? h(
-          'p',
-          { class: 'notice', id: 'member-notice' },
-          'You are a member here, not an admin: inviting people and managing members is for admins and owners. Ask an owner to make you an admin if you need to.',
-        )
-      : null,
-    me.memberships.length === 0
-      ? h('p', { class: 'notice', id: 'member-notice' }, 'You do not belong to any organisation. To join one, open the invite link you were sent.')
-      : cards,
-    status,
-  );
+  /** After joining from an invitation: the organisations are read again, and the console offers to open it. */
+  async function joined(): Promise<void> {
+    try {
+      me = await deps.api.get<MeView>('/v1/me');
+    } catch {
+      return;
+    }
+    showMemberships();
+    if (managesNone && me.memberships.some((m) => m.role !== 'member')) {
+      const open = h('button', { type: 'button', class: 'small', id: 'open-console' }, 'Open the console');
+      open.addEventListener('click', () => void deps.reload());
+      status.className = 'success';
+      replace(status, 'You can now manage an organisation. ', open);
+    }
+  }
+
+  showMemberships();
+  replace(main, h('h1', { tabindex: -1 }, 'Your organisations'), h('p', {}, `Signed in as ${me.user.name} (${me.user.email}).`), notice, cards, invitations, status);
+  void renderInboxPanel(invitations, { api: deps.api, confirm: deps.confirm, onJoined: joined }).then((count) => {
+    if (count > 0 && me.memberships.length === 0) showMemberships();
+  });
 }
 
 /** The page in the console's navigation, for admins and owners. */

@@ -30,6 +30,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   );
   const message = h('textarea', { id: 'invite-message', name: 'message', maxlength: 500, rows: 3, 'aria-describedby': 'invite-message-count' });
   const counter = h('p', { id: 'invite-message-count', class: 'hint' }, '0 of 500 characters');
+  const redirectUrl = h('input', { id: 'invite-redirect', name: 'redirectUrl', type: 'url', maxlength: 2000, placeholder: 'https://app.example.com/welcome', 'aria-describedby': 'invite-redirect-hint' });
   const status = h('p', { id: 'send-status', role: 'status' });
   const submit = h('button', { type: 'submit' }, 'Send invite');
   const linkSlot = h('div');
@@ -55,7 +56,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   });
   message.addEventListener('input', () => (counter.textContent = `${message.value.length} of 500 characters`));
 
-  const fields: Record<string, HTMLElement> = { email, phone, role, locale, expiresInHours: expiry, message };
+  const fields: Record<string, HTMLElement> = { email, phone, role, locale, expiresInHours: expiry, message, redirectUrl };
   const clearErrors = () => Object.values(fields).forEach((f) => fieldError(f, null));
   const showErrors = (errors: { path: string; message: string }[]) => {
     let first: HTMLElement | null = null;
@@ -94,6 +95,9 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     h('label', { for: 'invite-message' }, 'Personal message (optional)'),
     message,
     counter,
+    h('label', { for: 'invite-redirect' }, 'After accepting, go to (optional)'),
+    redirectUrl,
+    h('p', { id: 'invite-redirect-hint', class: 'hint' }, 'A page of yours on an origin allowed in Settings, under Redirect after accept.'),
     h('div', { class: 'actions' }, submit, status),
   );
 
@@ -120,6 +124,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
       ...(phone.value.trim() ? { phone: phone.value.trim() } : {}),
       ...(locale.value ? { locale: locale.value } : {}),
       ...(message.value.trim() ? { message: message.value.trim() } : {}),
+      ...(redirectUrl.value.trim() ? { redirectUrl: redirectUrl.value.trim() } : {}),
     };
     submit.disabled = true;
     status.className = '';

@@ -8,6 +8,7 @@ import { orgPath, type Ctx, type View } from '../lib/context.ts';
 import { debounce, fieldError, h } from '../lib/dom.ts';
 import { localeOptions, locales, templateLocaleOf } from '../lib/options.ts';
 import { placeholders, unknownPlaceholders } from '../lib/template.ts';
+import { redirectOriginsPanel } from '../lib/redirect-origins.ts';
 import type { LocaleTemplates, OrgSettings, OrgSettingsPatch, RenderedEmail, TemplateLocale } from '../lib/types.ts';
 
 const colourPattern = /^#[0-9a-fA-F]{6}$/;
@@ -278,6 +279,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     .finally(() => {
       if (gone) return;
       main.append(h('div', { class: 'grid-2' }, h('section', { class: 'panel' }, form), previewPanel));
+      main.append(redirectOriginsPanel(ctx));
       void renderPreview();
     });
   return () => {

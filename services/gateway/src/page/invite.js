@@ -5,12 +5,25 @@
 // it, the page offers what fits (sign in, or create an account). Without it (a copy of
 // the link from the inviter, an SMS), the page offers both, and creating an account
 // first needs a code emailed to the invited address, which buys the same proof.
+//
+// Once the person is signed in (here, or already in the console of this tab), the page
+// lists their other pending invitations, answered without their links. After joining,
+// it sends them on to the page the organisation named, if the accept reply carries
+// one: it never follows a URL from its own address.
 
 const $ = (id) => document.getElementById(id);
 const fragment = new URLSearchParams(location.hash.slice(1));
 const token = fragment.get('token') ?? '';
 let proof = fragment.get('proof') ?? undefined;
-const forms = ['signup', 'signin', 'newaccount', 'code'];
+const forms = ['signup', 'signin', 'newaccount', 'code', 'signedin'];
+/** The console's refresh token in this tab (see console/lib/api.ts): a session to resume. */
+const consoleRefreshKey = 'invites-console.refresh';
+/** Seconds before the page follows the organisation's redirect. */
+const redirectDelay = 5;
+/** This link's invite, left out of "Other invitations for you". */
+let currentInviteId;
+/** The access token of the signed-in person, once there is one. */
+let accessToken;
 
 const messages = {
   INVITE_NOT_FOUND: 'This invite link is not valid. It may have been replaced by a newer one: check your latest email.',
@@ -31,12 +44,13 @@ function setStatus(text, isError = false) {
   status.classList.toggle('error', isError);
 }
 
-async function api(path, body, accessToken) {
-  const headers = { 'content-type': 'application/json' };
-  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+async function api(path, body, bearer, method = 'POST') {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
   let response;
   try {
-    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'omit' });
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
   } catch {
     return { ok: false, problem: { code: 'NETWORK', detail: 'The server could not be reached. Check your connection and try again.' } };
   }
@@ -134,7 +148,7 @@ async function acceptAsNew(event) {
   setStatus('Creating your account…');
   const result = await api('/v1/invites/accept', { token, proof, name: fields.name, username: fields.username, password: fields.password });
   busy(form, false);
-  if (result.ok) return finish(`Welcome, ${result.data.user.name}! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`, false, 'console');
+  if (result.ok) return joined(result.data, `Welcome, ${result.data.user.name}! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`);
   if (result.problem.code === 'ADDRESS_NOT_VERIFIED') {
     proof = undefined;
     show('signin', 'newaccount');
@@ -161,10 +175,184 @@ async function acceptAsExisting(event, email) {
     $('signin-password').focus();
     return;
   }
-  const result = await api('/v1/invites/accept', { token }, login.data.accessToken);
+  accessToken = login.data.accessToken;
+  const result = await api('/v1/invites/accept', { token }, accessToken);
   busy(form, false);
-  if (result.ok) return finish(`Welcome back! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`, false, 'console');
+  if (result.ok) return joined(result.data, `Welcome back! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`);
   finish(explain(result.problem), true);
+  void showOthers();
+}
+
+/** Accepts for the session this tab already had. */
+async function acceptSignedIn(button) {
+  button.disabled = true;
+  setStatus('Accepting…');
+  const result = await api('/v1/invites/accept', { token }, accessToken);
+  button.disabled = false;
+  if (result.ok) return joined(result.data, `Welcome back! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`);
+  finish(explain(result.problem), true);
+  void showOthers();
+}
+
+/** The success view: the outcome, the person's other invitations, and the organisation's next page. */
+async function joined(reply, text) {
+  accessToken = reply.accessToken ?? accessToken;
+  finish(text, false, 'console');
+  const others = await showOthers();
+  offerRedirect(reply.redirectUrl, others > 0);
+}
+
+/**
+ * The URL to send the new member to, or null: only an absolute https URL (or http to
+ * this machine, for development), so nothing else (javascript:, data:) is ever followed.
+ */
+function safeRedirect(url) {
+  if (typeof url !== 'string') return null;
+  let target;
+  try {
+    target = new URL(url);
+  } catch {
+    return null;
+  }
+  if (target.username || target.password) return null;
+  if (target.protocol === 'https:') return target;
+  if (target.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(target.hostname)) return target;
+  return null;
+}
+
+/**
+ * "Continue to <host>", followed after a countdown the person can stop. With other
+ * invitations to answer, the page waits for them to click.
+ */
+function offerRedirect(url, othersToAnswer) {
+  const target = safeRedirect(url);
+  if (!target) return;
+  const link = $('redirect-link');
+  link.href = target.href;
+  link.textContent = `Continue to ${target.host}`;
+  $('redirect').hidden = false;
+  const countdown = $('redirect-countdown');
+  const stay = $('redirect-stay');
+  if (othersToAnswer) {
+    countdown.textContent = 'Answer your other invitations below, then continue.';
+    stay.hidden = true;
+    return;
+  }
+  let left = redirectDelay;
+  const tell = () => (countdown.textContent = `Taking you there in ${left} s.`);
+  tell();
+  const timer = setInterval(() => {
+    left -= 1;
+    if (left > 0) return tell();
+    clearInterval(timer);
+    countdown.textContent = `Opening ${target.host}…`;
+    location.assign(target.href);
+  }, 1000);
+  stay.hidden = false;
+  stay.onclick = () => {
+    clearInterval(timer);
+    countdown.textContent = 'You are staying here. Use the link whenever you are ready.';
+    stay.hidden = true;
+    link.focus();
+  };
+}
+
+/** Lists the signed-in person's other pending invitations; returns how many. */
+async function showOthers() {
+  if (!accessToken) return 0;
+  const result = await api('/v1/me/invites?limit=20', undefined, accessToken, 'GET');
+  if (!result.ok) return 0;
+  const items = result.data.items.filter((item) => item.id !== currentInviteId);
+  const list = $('others-list');
+  list.replaceChildren(...items.map(otherItem));
+  $('others').hidden = items.length === 0;
+  return items.length;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+/** One invitation of the inbox, with Accept and Decline (asked again on the page before declining). */
+function otherItem(invite) {
+  const expires = new Date(invite.expiresAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const outcome = el('p', { class: 'outcome', role: 'status' });
+  const accept = el('button', { type: 'button', 'aria-label': `Accept the invitation to ${invite.org.name}` }, 'Accept');
+  const decline = el('button', { type: 'button', class: 'secondary', 'aria-label': `Decline the invitation to ${invite.org.name}` }, 'Decline');
+  const actions = el('div', { class: 'actions' }, accept, decline);
+  const item = el(
+    'li',
+    { class: 'other', 'data-invite-id': invite.id },
+    el('h3', {}, invite.org.name),
+    el('p', { class: 'hint' }, `As ${withArticle(invite.role)}, invited by ${invite.inviterName ?? 'the organisation'}. Expires ${expires}.`),
+    invite.message ? el('blockquote', {}, invite.message) : null,
+    actions,
+    outcome,
+  );
+  const settle = (text, isError = false) => {
+    outcome.textContent = text;
+    outcome.classList.toggle('error', isError);
+    outcome.setAttribute('role', isError ? 'alert' : 'status');
+  };
+  accept.addEventListener('click', async () => {
+    accept.disabled = decline.disabled = true;
+    const result = await api(`/v1/me/invites/${encodeURIComponent(invite.id)}/accept`, {}, accessToken);
+    if (!result.ok) {
+      accept.disabled = decline.disabled = false;
+      return settle(explain(result.problem), true);
+    }
+    actions.remove();
+    settle(`You joined ${result.data.membership.orgName} as ${withArticle(result.data.membership.role)}.`);
+    const target = safeRedirect(result.data.redirectUrl);
+    if (target) outcome.append(' ', el('a', { href: target.href, rel: 'noopener noreferrer' }, `Continue to ${target.host}`));
+  });
+  decline.addEventListener('click', () => {
+    const yes = el('button', { type: 'button', class: 'danger' }, 'Yes, decline');
+    const no = el('button', { type: 'button', class: 'secondary' }, 'Keep it');
+    const ask = el('div', { class: 'confirm' }, el('p', {}, `Decline the invitation to ${invite.org.name}? The organisation sees that you declined.`), el('div', { class: 'actions' }, yes, no));
+    actions.replaceWith(ask);
+    no.addEventListener('click', () => {
+      ask.replaceWith(actions);
+      decline.focus();
+    });
+    yes.addEventListener('click', async () => {
+      yes.disabled = no.disabled = true;
+      const result = await api(`/v1/me/invites/${encodeURIComponent(invite.id)}/decline`, {}, accessToken);
+      ask.remove();
+      if (result.ok) settle(`You declined the invitation to ${invite.org.name}.`);
+      else {
+        item.append(actions);
+        settle(explain(result.problem), true);
+      }
+    });
+    yes.focus();
+  });
+  return item;
+}
+
+/**
+ * The console's session of this tab, if there is one for the invited address: the page
+ * then offers to accept at once. The refresh token is rotated and put back for the console.
+ */
+async function resumeSession(invitedEmail) {
+  let refreshToken;
+  try {
+    refreshToken = sessionStorage.getItem(consoleRefreshKey);
+  } catch {
+    return false;
+  }
+  if (!refreshToken) return false;
+  const result = await api('/v1/auth/refresh', { refreshToken });
+  if (!result.ok) return false;
+  sessionStorage.setItem(consoleRefreshKey, result.data.refreshToken);
+  if (result.data.user.email.toLowerCase() !== invitedEmail.toLowerCase()) return false;
+  accessToken = result.data.accessToken;
+  $('signedin-name').textContent = result.data.user.name;
+  $('signedin-email').textContent = result.data.user.email;
+  return true;
 }
 
 async function sendCode(button) {
@@ -234,6 +422,7 @@ async function start() {
   const lookup = await api('/v1/invites/lookup', proof ? { token, proof } : { token });
   if (!lookup.ok) return finish(explain(lookup.problem), true);
   const invite = lookup.data;
+  currentInviteId = invite.inviteId;
   $('title').textContent = `Join ${invite.orgName}`;
   $('org-name').textContent = invite.orgName;
   $('inviter-name').textContent = invite.inviterName ?? 'The organisation';
@@ -255,10 +444,18 @@ async function start() {
   $('send-code').addEventListener('click', (event) => sendCode(event.currentTarget));
   $('resend-code').addEventListener('click', (event) => sendCode(event.currentTarget));
   $('signup-email').textContent = invite.email;
-  for (const id of ['signin', 'signup']) {
+  $('accept-signedin').addEventListener('click', (event) => acceptSignedIn(event.currentTarget));
+  for (const id of ['signin', 'signup', 'signedin']) {
     for (const button of $(id).querySelectorAll('[data-action="decline"]')) {
       button.addEventListener('click', () => askToDecline(forms.filter((form) => !$(form).hidden)));
     }
+  }
+  if (await resumeSession(invite.email)) {
+    setStatus('');
+    show('signedin');
+    $('accept-signedin').focus();
+    void showOthers();
+    return;
   }
   if (invite.addressVerified) return offer(invite.email, invite.accountExists);
   // Not proven: whether the address has an account is not ours to say. Both ways in.
