@@ -5,8 +5,7 @@ import { rowsFromCsv as gatewayRows } from '../src/routes/csv.ts';
 import { CsvError, rowsFromCsv, toCsv } from '../console/lib/csv.ts';
 import { duration, percent } from '../console/lib/format.ts';
 import { createSseParser, type SseMessage } from '../console/lib/sse.ts';
-import { locales, templateLocaleOf as consoleTemplateLocaleOf } from '../console/lib/options.ts';
-import { placeholders, unknownPlaceholders } from '../console/lib/template.ts';
+import { locales, placeholders, templateLocaleOf as consoleTemplateLocaleOf, unknownPlaceholders } from '../console/lib/template.ts';
 
 /** The console's pure modules (no DOM), run in node. */
 describe('console CSV writing', () => {

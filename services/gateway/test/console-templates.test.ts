@@ -24,7 +24,7 @@ const previewSubject = (page: Page) => page.locator('#preview-subject').textCont
 const settingsAudit = async () => (await stack.api<AuditPage>('GET', orgUrl('/audit?action=org.settings.updated&limit=5'))).body.items.map((e) => e.summary);
 
 /** No element wider than the viewport: nothing to scroll sideways on a phone. */
-const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+const overflow = async (page: Page) => Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
 
 describe('email templates per language in the console', () => {
   it('writes an English and a French template, previews each language, and goes back to the built-in French email', async () => {
