@@ -19,6 +19,7 @@ const routes: Record<string, { title: string; load: () => Promise<{ view: View }
   settings: { title: 'Email settings', load: () => import('./views/settings.ts') },
   analytics: { title: 'Analytics', load: () => import('./views/analytics.ts') },
   webhooks: { title: 'Webhooks', load: () => import('./views/webhooks.ts') },
+  'join-links': { title: 'Join links', load: () => import('./views/join-links.ts') },
   orgs: { title: 'Your organisations', load: () => import('./views/orgs.ts') },
 };
 

@@ -33,4 +33,5 @@ export type {
   WebhookWithSecret,
 } from '../../../../libs/contracts/src/schemas/webhooks.ts';
 export type { ChannelsStatus } from '../../../../libs/contracts/src/schemas/service-status.ts';
+export type { JoinLinkList, JoinLinkState, JoinLinkView, JoinLinkWithUrl } from '../../../../libs/contracts/src/schemas/join-links.ts';
 export type { InboxAcceptReply, InboxInvite, InboxPage } from '../../../../libs/contracts/src/schemas/inbox.ts';

@@ -12,6 +12,7 @@ const kinds: [string, string][] = [
   ['member.', 'Members'],
   ['org.', 'Organisation and settings'],
   ['webhook.', 'Webhooks'],
+  ['join_link.', 'Join links'],
 ];
 
 /** The most rows one export reads (100 per request). */
