@@ -95,6 +95,19 @@ describe('GET /v1/me/invites (inbox.list)', () => {
     expect(bad.code).toBe('VALIDATION_FAILED');
   });
 
+  it('reads the pending invites of one address from the inbox index, not the whole table', async () => {
+    const plans = await t.em().transactional(async (em) => {
+      await em.execute('set local enable_seqscan = off');
+      return em.execute<{ 'QUERY PLAN': unknown }[]>(
+        `explain (format json) select i.id from invites i
+          where lower(i.email) = lower(?) and i.status = 'pending' and i.expires_at > now()
+          order by i.created_at desc, i.id desc limit 51`,
+        [invitee.ownerEmail],
+      );
+    });
+    expect(JSON.stringify(plans)).toContain('invites_inbox_idx');
+  });
+
   it('needs a signed-in account', async () => {
     expect((await failure(t.client.call('inbox.list', {}))).code).toBe('UNAUTHENTICATED');
   });
