@@ -94,6 +94,7 @@ describe('redirectOrigins and redirectUrl', () => {
     expectProblem(await call('PATCH', `/v1/orgs/${org.orgId}/settings`, org.owner, { redirectOrigins: many }), 400, 'VALIDATION_FAILED');
     const http = expectProblem(await call('PATCH', `/v1/orgs/${org.orgId}/settings`, org.owner, { redirectOrigins: ['http://app.example.com'] }), 400, 'VALIDATION_FAILED');
     expect(http.detail).toContain('must use https');
+    expect(http.errors).toEqual([{ path: '/settings/redirectOrigins/0', message: expect.stringContaining('https') }]);
   });
 
   it('create-invite 201 with redirectUrl on an allowed origin; 400 at /redirectUrl naming the origin otherwise', async () => {

@@ -169,6 +169,16 @@ function badRequests(): BadRequest[] {
     { what: 'an unknown field', operation: 'invite.address.send-code', as: 'none', body: { token: pending.token, email: 'other@example.test' }, paths: ['/email'] },
     { what: 'a five-digit code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345' }, paths: ['/code'] },
     { what: 'letters in the code', operation: 'invite.address.confirm', as: 'none', body: { token: pending.token, code: '12345a' }, paths: ['/code'] },
+    // inbox.* (the signed-in invitee), redirects
+    { what: 'a string limit', operation: 'inbox.list', body: { limit: '10' }, paths: ['/limit'] },
+    { what: 'a forged cursor', operation: 'inbox.list', body: { cursor: 'bm90LWEtY3Vyc29y' }, paths: ['/cursor'] },
+    { what: 'a bad uuid', operation: 'inbox.accept', body: { inviteId: 'x' }, paths: ['/inviteId'] },
+    { what: 'an unknown field', operation: 'inbox.accept', body: { inviteId: pending.id, role: 'owner' }, paths: ['/role'] },
+    { what: 'a missing inviteId', operation: 'inbox.decline', body: {}, paths: ['/inviteId'] },
+    { what: 'a javascript: redirect', operation: 'invite.create', body: { orgId, invite: { ...valid, redirectUrl: 'javascript:alert(1)' } }, paths: ['/invite/redirectUrl'] },
+    { what: 'a redirect off the allow-list', operation: 'invite.create', body: { orgId, invite: { ...valid, redirectUrl: 'https://elsewhere.example.net/' } }, paths: ['/redirectUrl'] },
+    { what: 'a redirect origin with a path', operation: 'org.settings.update', body: { orgId, settings: { redirectOrigins: ['https://app.example.com/x'] } }, paths: ['/settings/redirectOrigins/0'] },
+    { what: 'a plain http redirect origin', operation: 'org.settings.update', body: { orgId, settings: { redirectOrigins: ['http://app.example.com'] } }, paths: ['/settings/redirectOrigins/0'] },
     // webhook.*
     { what: 'an unknown event type', operation: 'webhook.create', body: { orgId, url: 'https://hooks.example.com/in', eventTypes: ['invite.opened'] }, paths: ['/eventTypes/0'] },
     { what: 'a loopback URL', operation: 'webhook.create', body: { orgId, url: 'https://127.0.0.1/in', eventTypes: ['invite.created'] }, paths: ['/url'] },

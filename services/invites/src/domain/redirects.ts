@@ -50,14 +50,14 @@ function originProblem(ctx: Context, origin: string): string | undefined {
 /**
  * The allow-list as it is saved: each origin checked and normalised (lower case, no
  * default port), duplicates dropped. Refuses the whole list with VALIDATION_FAILED at
- * `/redirectOrigins/<i>` naming what is wrong with the first bad origin.
+ * `/settings/redirectOrigins/<i>` naming what is wrong with the first bad origin.
  */
 export function normaliseRedirectOrigins(ctx: Context, origins: string[]): string[] {
   const errors: FieldError[] = [];
   const saved: string[] = [];
   origins.forEach((origin, index) => {
     const problem = originProblem(ctx, origin);
-    if (problem) errors.push({ path: `/redirectOrigins/${index}`, message: problem });
+    if (problem) errors.push({ path: `/settings/redirectOrigins/${index}`, message: problem });
     else {
       const normal = originOf(origin)!;
       if (!saved.includes(normal)) saved.push(normal);
@@ -69,7 +69,7 @@ export function normaliseRedirectOrigins(ctx: Context, origins: string[]): strin
   if (saved.length > maxRedirectOrigins) {
     throw new DomainError('VALIDATION_FAILED', {
       detail: `An organisation may allow at most ${maxRedirectOrigins} redirect origins`,
-      errors: [{ path: '/redirectOrigins', message: `must have at most ${maxRedirectOrigins} origins` }],
+      errors: [{ path: '/settings/redirectOrigins', message: `must have at most ${maxRedirectOrigins} origins` }],
     });
   }
   return saved;
