@@ -76,6 +76,8 @@ describe('invite redirectUrl', () => {
     expect(created.invite.redirectUrl).toBe('https://app.example.com/welcome?team=7');
     expect((await t.client.call('invite.get', { orgId: org.orgId, inviteId: created.invite.id }, owner())).redirectUrl).toBe('https://app.example.com/welcome?team=7');
     expect((await invite()).invite.redirectUrl).toBeNull();
+    const [entry] = await t.sql<{ data: Record<string, unknown> }>(`select data from audit_log where target = ? and action = 'invite.created'`, [`invite:${created.invite.id}`]);
+    expect(entry!.data.redirectUrl).toBe('https://app.example.com/welcome?team=7');
 
     const who = email('refused');
     const refused = await failure(invite({ redirectUrl: 'https://evil.example.net/phish' }, who));

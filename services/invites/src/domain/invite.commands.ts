@@ -140,7 +140,14 @@ function draftInvite(
       sms_status: invite.smsStatus as 'queued' | 'skipped',
       request_key: requestKey,
     },
-    audit: auditRow(ctx, orgId, 'invite.created', `invite:${id}`, { email, role: row.role, channels, expiresAt: expiresAt.toISOString() }, now),
+    audit: auditRow(
+      ctx,
+      orgId,
+      'invite.created',
+      `invite:${id}`,
+      { email, role: row.role, channels, expiresAt: expiresAt.toISOString(), ...(invite.redirectUrl ? { redirectUrl: invite.redirectUrl } : {}) },
+      now,
+    ),
     event: outboxRow(
       ctx,
       issuedEvent(invite, { orgName: inviter.orgName, inviterName: inviter.name, type: 'invite.created', sealedToken, now, template: templateOf(inviter.settings, invite.locale) }),
