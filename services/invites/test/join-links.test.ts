@@ -138,6 +138,31 @@ describe('managing join links', () => {
   });
 });
 
+describe('a link never grants more than its creator may', () => {
+  it("an admin's links are revoked when they become a member or leave the organisation", async () => {
+    const org = await orgWithOwner(t, 10, 'Shifting');
+    const demoted = await addMember(t, org, 'admin');
+    const leaving = await addMember(t, org, 'admin');
+    const first = await create(org, { role: 'admin', label: 'Admins' }, demoted);
+    const second = await create(org, { role: 'member', label: 'Team' }, leaving);
+    const ownerLink = await create(org, { role: 'member', label: 'Owner’s' });
+
+    await t.client.call('org.member.update', { orgId: org.orgId, userId: demoted.user.id, role: 'member' }, as(org.owner));
+    await t.client.call('org.member.remove', { orgId: org.orgId, userId: leaving.user.id }, as(leaving));
+    const states = new Map((await t.client.call('join-link.list', { orgId: org.orgId }, as(org.owner))).items.map((l) => [l.id, l.state]));
+    expect(states.get(first.joinLink.id)).toBe('revoked');
+    expect(states.get(second.joinLink.id)).toBe('revoked');
+    expect(states.get(ownerLink.joinLink.id)).toBe('active');
+    const [joiner] = await accounts(1);
+    expect(await codeOf(t.client.call('join.join', { token: tokenOfJoin(first.url) }, as(joiner!.session)))).toBe('JOIN_LINK_REVOKED');
+    const audit = await t.client.call('org.audit', { orgId: org.orgId, action: 'join_link.revoked' }, as(org.owner));
+    expect(audit.items.map((e) => e.summary).sort()).toEqual([
+      'Join link “Admins” stopped working: its creator is no longer an admin or owner',
+      'Join link “Team” stopped working: its creator is no longer a member',
+    ]);
+  });
+});
+
 describe('joining', () => {
   it('a signed-in account joins with the link role: one membership, one use, an audit sentence, an event; a second join is ALREADY_MEMBER', async () => {
     const org = await orgWithOwner(t, 10, 'Acme');

@@ -35,6 +35,7 @@ function who(facts: AuditFacts): string {
 
 /** "join link “Onboarding”", or "a join link" when it has no name. */
 const linkName = (data: Record<string, unknown>) => (typeof data.label === 'string' && data.label ? `join link “${data.label}”` : 'a join link');
+const capitalised = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
 /** How an invitee who answered without the link did it. */
 const fromInbox = (data: Record<string, unknown>) => (data.via === 'inbox' ? ' from their inbox' : '');
@@ -111,6 +112,8 @@ export function auditSentence(facts: AuditFacts): string {
     case 'join_link.resumed':
       return `${actor} resumed ${linkName(data)}`;
     case 'join_link.revoked':
+      if (data.reason === 'creator_removed') return `${capitalised(linkName(data))} stopped working: its creator is no longer a member`;
+      if (data.reason === 'creator_demoted') return `${capitalised(linkName(data))} stopped working: its creator is no longer an admin or owner`;
       return `${actor} revoked ${linkName(data)}`;
     case 'join_link.address_code_sent':
       return `A code was emailed to ${text(data.email) || 'an address'} to confirm it for ${linkName(data)}`;

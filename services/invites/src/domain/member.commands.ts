@@ -11,6 +11,7 @@ import { assertRole, requireRole, requireUser } from './authorization.ts';
 import { recordAudit } from './changes.ts';
 import { inTransaction, type Context } from './context.ts';
 import { enqueueOrgEvent, orgEventBase } from './org.events.ts';
+import { revokeLinksOf } from '../join-links/join-link.commands.ts';
 
 /**
  * Managing people: change a member's role, remove a member (or leave), hand over
@@ -108,6 +109,8 @@ export async function updateMemberRole(ctx: Context, request: UpdateMemberReques
     if (target.role === 'owner' && locked.owners <= 1) throw lastOwner(locked, target, target.user_id === callerId);
 
     await setRole(tx, request.orgId, target.user_id, request.role);
+    // Their join links grant at least member: a member may grant nothing.
+    if (request.role === 'member') await revokeLinksOf(tx, request.orgId, target.user_id, 'creator_demoted');
     const now = new Date();
     recordAudit(tx, request.orgId, 'member.role_changed', `user:${target.user_id}`, { name: target.name, email: target.email, from: target.role, to: request.role });
     enqueueOrgEvent(tx, { ...orgEventBase(tx, request.orgId, now), type: 'member.role-changed', userId: target.user_id, from: target.role, to: request.role });
@@ -134,6 +137,7 @@ export async function removeMember(ctx: Context, request: MemberRef): Promise<Re
     if (target.role === 'owner' && locked.owners <= 1) throw lastOwner(locked, target, self);
 
     await tx.em.execute(`delete from memberships where org_id = ? and user_id = ?`, [request.orgId, target.user_id], 'run');
+    await revokeLinksOf(tx, request.orgId, target.user_id, 'creator_removed');
     const now = new Date();
     recordAudit(tx, request.orgId, self ? 'member.left' : 'member.removed', `user:${target.user_id}`, { name: target.name, email: target.email, role: target.role });
     enqueueOrgEvent(tx, { ...orgEventBase(tx, request.orgId, now), type: 'member.removed', userId: target.user_id, role: target.role, left: self });

@@ -103,6 +103,20 @@ export function revokeJoinLink(ctx: Context, request: JoinLinkRef): Promise<Join
   });
 }
 
+/**
+ * Revokes the links `userId` made in `orgId`, in the caller's transaction: they lost the
+ * right to grant what their links grant (removed, left, or no longer an admin or owner),
+ * and a link must never let more in than its creator may. Called with the org row
+ * locked (member commands take it first, as joins do), so no join slips in between.
+ */
+export async function revokeLinksOf(ctx: Context, orgId: string, userId: string, reason: 'creator_removed' | 'creator_demoted'): Promise<void> {
+  const revoked = await ctx.em.execute<{ id: string; label: string | null; uses: number }[]>(
+    `update join_links set revoked_at = now() where org_id = ? and created_by = ? and revoked_at is null returning id, label, uses`,
+    [orgId, userId],
+  );
+  for (const link of revoked) recordAudit(ctx, orgId, 'join_link.revoked', `join_link:${link.id}`, { label: link.label, uses: link.uses, reason });
+}
+
 /** A text[] literal for a parameter: `{"a.com","b.org"}` (domains hold no quotes or commas). */
 export function toPgArray(values: string[]): string {
   return `{${values.map((v) => `"${v}"`).join(',')}}`;
