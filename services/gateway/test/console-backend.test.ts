@@ -148,6 +148,16 @@ describe('the console with live events, settings and analytics', () => {
     await go(phone, 'Analytics', 'Analytics');
     await expect.poll(() => phone.locator('#kpi-created').textContent(), { timeout: 10_000 }).toBe(headlineFigures[0]![2](api.body.totals));
     await expectAccessible(phone, 'analytics on a phone');
+    // Nothing of a chart is cut off: an SVG clips whatever it draws outside its box, and no chart is wider than the page.
+    const cut = await phone.evaluate(`[...document.querySelectorAll('svg.chart')].flatMap((svg) => {
+      const box = svg.getBoundingClientRect();
+      const off = box.right > document.documentElement.clientWidth + 0.5 ? ['the chart itself'] : [];
+      return off.concat([...svg.querySelectorAll('rect, text')].filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5);
+      }).map((el) => (svg.getAttribute('aria-label') || '').slice(0, 20) + ': ' + (el.textContent || el.getAttribute('class'))));
+    })`);
+    expect(cut).toEqual([]);
     await shoot(phone, 'console-analytics-phone');
     await closePage(phone);
   });

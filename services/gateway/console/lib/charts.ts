@@ -5,6 +5,13 @@ import { s } from './dom.ts';
 import { count, percent } from './format.ts';
 import type { Funnel } from './types.ts';
 
+/**
+ * Room for a number drawn beside a bar or an axis at the charts' 13px: a generous width per
+ * character, so that "123,456 (100.0 %)" is never cut off by the edge of the SVG (which
+ * clips whatever is drawn outside it), whatever the font.
+ */
+const textRoom = (text: string) => Math.ceil(text.length * 7.6) + 8;
+
 const stages = [
   ['created', 'Created'],
   ['delivered', 'Delivered'],
@@ -17,20 +24,21 @@ export function funnelChart(funnel: Funnel, width = 640): SVGElement {
   const labelWidth = 90;
   const max = Math.max(1, funnel.created);
   const label = stages.map(([key, name]) => `${name} ${count(funnel[key])}`).join(', ');
+  const valueText = (value: number) => `${count(value)}${funnel.created ? ` (${percent(value / funnel.created)})` : ''}`;
+  const room = Math.max(...stages.map(([key]) => textRoom(valueText(funnel[key]))));
   return s(
     'svg',
     { class: 'chart', width, viewBox: `0 0 ${width} ${stages.length * rowHeight + 8}`, role: 'img', 'aria-label': `Funnel: ${label}` },
     stages.map(([key, name], i) => {
       const value = funnel[key];
-      const barWidth = ((width - labelWidth - 110) * value) / max;
+      const barWidth = (Math.max(0, width - labelWidth - room) * value) / max;
       const y = i * rowHeight + 4;
-      const share = funnel.created ? ` (${percent(value / funnel.created)})` : '';
       return s(
         'g',
         {},
         s('text', { x: 0, y: y + 19 }, name),
         s('rect', { x: labelWidth, y, width: Math.max(barWidth, value ? 2 : 0), height: rowHeight - 10, rx: 3, class: `bar-${key}` }),
-        s('text', { x: labelWidth + barWidth + 8, y: y + 19 }, `${count(value)}${share}`),
+        s('text', { x: labelWidth + barWidth + 8, y: y + 19 }, valueText(value)),
       );
     }),
   );
@@ -41,6 +49,7 @@ export function groupChart(title: string, groups: [string, Funnel][], width = 64
   const groupHeight = 64;
   const labelWidth = 90;
   const max = Math.max(1, ...groups.map(([, f]) => f.created));
+  const room = Math.max(50, ...groups.flatMap(([, f]) => stages.map(([key]) => textRoom(count(f[key])))));
   const label = groups.map(([name, f]) => `${name}: ${count(f.created)} created, ${count(f.delivered)} delivered, ${count(f.accepted)} accepted`).join('; ');
   return s(
     'svg',
@@ -52,7 +61,7 @@ export function groupChart(title: string, groups: [string, Funnel][], width = 64
         s('text', { x: 0, y: g * groupHeight + 30 }, name),
         stages.map(([key], i) => {
           const value = funnel[key];
-          const barWidth = ((width - labelWidth - 50) * value) / max;
+          const barWidth = (Math.max(0, width - labelWidth - room) * value) / max;
           const y = g * groupHeight + 4 + i * 18;
           return s(
             'g',
@@ -69,12 +78,14 @@ export function groupChart(title: string, groups: [string, Funnel][], width = 64
 /** Created and accepted per day as paired columns, with a few date labels. */
 export function dailyChart(days: { day: string; funnel: Funnel }[], width = 720): SVGElement {
   const height = 220;
-  const left = 36;
+  const max = Math.max(1, ...days.map((d) => d.funnel.created));
+  // The axis numbers sit left of the plot, in room of their own.
+  const left = Math.max(36, textRoom(count(max)));
   const bottom = 24;
   const plotHeight = height - bottom - 10;
-  const max = Math.max(1, ...days.map((d) => d.funnel.created));
   const step = (width - left) / Math.max(1, days.length);
-  const barWidth = Math.max(1, step / 2 - 1);
+  // Two columns per day and a gap between days while there is room; never wider than the day's step (a year on a phone).
+  const barWidth = step >= 4 ? step / 2 - 1 : step / 2;
   const y = (v: number) => 10 + plotHeight - (plotHeight * v) / max;
   const labelEvery = Math.ceil(days.length / Math.max(2, Math.floor((width - left) / 70)));
   const totalCreated = days.reduce((n, d) => n + d.funnel.created, 0);
