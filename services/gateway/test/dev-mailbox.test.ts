@@ -82,6 +82,7 @@ describe('the development mailbox', () => {
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     await page.goto(`${base}/dev/mailbox`);
     expect(await page.locator('h1').textContent()).toBe('Development mailbox');
+    await shoot(page, 'dev-mailbox-1280');
     await page.locator('tr').filter({ hasText: who }).getByRole('link', { name: mail.subject }).click();
     await page.waitForURL(/\/dev\/mailbox\/.+/);
     expect(await page.locator('h1').textContent()).toBe(mail.subject);
@@ -94,6 +95,19 @@ describe('the development mailbox', () => {
     await expect.poll(() => page.locator('main').textContent(), { timeout: 10_000 }).toContain('Mailbox Org');
     expect(errors).toEqual([]);
     await page.close();
+
+    // On a phone: the list and a message fit the width (nothing to scroll sideways), the link wraps.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    await phone.goto(`${base}/dev/mailbox`);
+    await phone.locator('tr').filter({ hasText: who }).first().waitFor();
+    const sideways = () => phone.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(Number(await sideways())).toBeLessThanOrEqual(0);
+    await shoot(phone, 'dev-mailbox-390');
+    await phone.locator('tr').filter({ hasText: who }).getByRole('link', { name: mail.subject }).click();
+    await phone.waitForURL(/\/dev\/mailbox\/.+/);
+    expect(Number(await sideways())).toBeLessThanOrEqual(0);
+    await shoot(phone, 'dev-mailbox-message-390');
+    await phone.close();
   });
 
   it('exists only in development', async () => {

@@ -56,9 +56,9 @@ export const devMailboxRoutes: FastifyPluginAsync<{ deps: GatewayDeps }> = async
     const rows = all
       .map(
         (m) =>
-          `<tr><td>${escape(when(m.at))}</td><td>${m.channel === 'sms' ? 'SMS' : 'Email'}</td><td>${escape(m.to)}</td>` +
-          `<td><a href="/dev/mailbox/${encodeURIComponent(m.id)}">${escape(m.subject || m.text.slice(0, 80))}</a></td>` +
-          `<td>${m.link ? `<a href="${escape(m.link)}">Open the link</a>` : ''}</td></tr>`,
+          `<tr><td data-label="When">${escape(when(m.at))}</td><td data-label="Channel">${m.channel === 'sms' ? 'SMS' : 'Email'}</td><td data-label="To">${escape(m.to)}</td>` +
+          `<td data-label="Message"><a href="/dev/mailbox/${encodeURIComponent(m.id)}">${escape(m.subject || m.text.slice(0, 80))}</a></td>` +
+          `<td data-label="Link">${m.link ? `<a href="${escape(m.link)}">Open the link</a>` : ''}</td></tr>`,
       )
       .join('');
     return page(
@@ -95,4 +95,4 @@ function when(at: string): string {
   return new Date(at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }) + ' UTC';
 }
 
-const style = `body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color-scheme:light dark}header{padding:.6rem 1.25rem;border-bottom:1px solid #d0d5dd}header p{margin:0}.brand{font-weight:700}main{max-width:72rem;margin:0 auto;padding:1rem 1.25rem 3rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #d0d5dd;vertical-align:top;overflow-wrap:anywhere}iframe{width:100%;height:32rem;border:1px solid #d0d5dd;border-radius:8px;background:#fff}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:rgba(127,127,127,.1);padding:.75rem;border-radius:8px}dt{font-weight:600}dd{margin:0 0 .5rem;overflow-wrap:anywhere}`;
+const style = `body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color-scheme:light dark}header{padding:.6rem 1.25rem;border-bottom:1px solid #d0d5dd}header p{margin:0}.brand{font-weight:700}main{max-width:72rem;margin:0 auto;padding:1rem 1.25rem 3rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #d0d5dd;vertical-align:top;overflow-wrap:break-word}th{white-space:nowrap}iframe{width:100%;height:32rem;border:1px solid #d0d5dd;border-radius:8px;background:#fff}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:rgba(127,127,127,.1);padding:.75rem;border-radius:8px}dt{font-weight:600}dd{margin:0 0 .5rem;overflow-wrap:anywhere}@media (max-width:40rem){main{padding:.75rem .75rem 2rem}thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}table,tbody,tr,td{display:block;width:100%;box-sizing:border-box}tr{border:1px solid #d0d5dd;border-radius:8px;margin-bottom:.75rem;padding:.3rem 0}td{border:0;display:grid;grid-template-columns:5.5rem 1fr;gap:.5rem;padding:.2rem .75rem;overflow-wrap:anywhere}td::before{content:attr(data-label);font-weight:600}}`;
