@@ -375,6 +375,7 @@ describe('the console', () => {
     await page.getByLabel('Show').selectOption('org.');
     await expect.poll(() => page.locator('main tbody tr').first().getAttribute('data-action')).toMatch(/^org\./);
     expect(await page.locator('main tbody tr').evaluateAll((rows) => rows.every((r) => r.getAttribute('data-action')!.startsWith('org.')))).toBe(true);
+    await shoot(page, 'audit-filters-1280');
     // The export: every entry of the choice as a CSV file.
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export CSV' }).click();
@@ -385,5 +386,22 @@ describe('the console', () => {
     expect(csv).toContain('created the organisation Acme Rockets');
     await expect.poll(() => page.locator('#audit-export-status').textContent()).toMatch(/^Exported \d+ entr/);
     await closePage(page);
+
+    // The filters on a phone: the choice, "Only what I did" and the export fit the width, the entries become cards.
+    const phone = await stack.signIn(390);
+    await go(phone, 'Audit log', 'Audit log');
+    await expect.poll(() => phone.locator('main tbody tr').count()).toBeGreaterThan(0);
+    await phone.getByLabel('Show').selectOption('invite.');
+    await phone.getByLabel('Only what I did').check();
+    await expect.poll(() => phone.locator('main tbody tr').first().getAttribute('data-action')).toMatch(/^invite\./);
+    expect(await phone.locator('main tbody tr').evaluateAll((rows) => rows.every((r) => r.getAttribute('data-action')!.startsWith('invite.')))).toBe(true);
+    await expectAccessible(phone, 'audit filters on a phone');
+    await shoot(phone, 'audit-filters-390');
+    // Nothing reaches past the right edge of the screen (the navigation tabs scroll within their own strip).
+    const past = await phone.evaluate(`[...document.querySelectorAll('main *')]
+      .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+      .map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).split(' ').join('.') : ''))`);
+    expect(past).toEqual([]);
+    await closePage(phone);
   });
 });
