@@ -226,7 +226,7 @@ describe('templates per language', () => {
 });
 
 describe('the templates migration', () => {
-  it('makes an org\'s single template the template of its default language', async () => {
+  it('makes an org\'s single template the template of its default language, and back', async () => {
     const db = await createTestDatabase(inject('postgresUrl'), 'templates_migration');
     const orm = await createOrm({ databaseUrl: db.url, poolMax: 2 });
     try {
@@ -248,6 +248,16 @@ describe('the templates migration', () => {
         [orgs.ptBR]: { en: { subject: null, body: 'Olá {{link}}' } },
         [orgs.deAT]: { de: { subject: 'Hallo', body: 'Text' } },
         [orgs.none]: {},
+      });
+
+      // And back: the default language's template becomes the single template again.
+      await orm.migrator.down('Migration20261222000000');
+      const before = await em.execute<{ org_id: string; email_subject: string | null; email_body: string | null }[]>(`select org_id, email_subject, email_body from org_settings`);
+      expect(Object.fromEntries(before.map((r) => [r.org_id, [r.email_subject, r.email_body]]))).toEqual({
+        [orgs.fr]: ['Rejoignez {{orgName}}', null],
+        [orgs.ptBR]: [null, 'Olá {{link}}'],
+        [orgs.deAT]: ['Hallo', 'Text'],
+        [orgs.none]: [null, null],
       });
     } finally {
       await orm.close();
