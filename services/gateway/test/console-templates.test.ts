@@ -84,11 +84,21 @@ describe('email templates per language in the console', () => {
     await expect.poll(() => page.locator('#settings-status').textContent()).toBe('Saved. New invites use these settings.');
     expect((await stack.api<OrgSettings>('GET', orgUrl('/settings'))).body.templates).toEqual({ en: { subject: 'Welcome aboard {{orgName}}', body: null } });
     expect((await settingsAudit())[0]).toBe('Olivia Owner went back to the built-in French email');
+
+    // Another admin writes the German template meanwhile: saving the English one here leaves it as they wrote it.
+    const german = { subject: 'Willkommen bei {{orgName}}', body: null };
+    expect((await stack.api('PATCH', orgUrl('/settings'), { templates: { de: german } })).status).toBe(200);
+    await page.getByRole('radio', { name: /English/ }).check();
+    await page.getByLabel('Subject').fill('Welcome to {{orgName}}');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(async () => (await stack.api<OrgSettings>('GET', orgUrl('/settings'))).body.templates.en?.subject).toBe('Welcome to {{orgName}}');
+    expect((await stack.api<OrgSettings>('GET', orgUrl('/settings'))).body.templates).toEqual({ en: { subject: 'Welcome to {{orgName}}', body: null }, de: german });
     await closePage(page);
   });
 
   it('fits a phone: the languages wrap, the fields and the preview take the width', async () => {
-    expect((await stack.api('PATCH', orgUrl('/settings'), { templates: { en: { subject: 'Welcome aboard {{orgName}}', body: null } } })).status).toBe(200);
+    const templates = { en: { subject: 'Welcome aboard {{orgName}}', body: null }, de: { subject: null, body: null } };
+    expect((await stack.api('PATCH', orgUrl('/settings'), { templates })).status).toBe(200);
     const phone = await stack.signIn(390);
     await go(phone, 'Email settings', 'Email settings');
     await expect.poll(() => phone.locator('#preview-status').textContent(), { timeout: 10_000 }).toBe('Preview up to date.');

@@ -223,7 +223,14 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
     status.className = '';
     status.textContent = 'Saving…';
     try {
-      saved = await ctx.api.patch<OrgSettings>(orgPath(ctx, '/settings'), settings);
+      // Only the languages edited here: another admin's change to another language stays.
+      const templates: LocaleTemplates = {};
+      for (const [code] of locales) {
+        const mine = settings.templates?.[code];
+        const before = { subject: saved?.templates[code]?.subject ?? null, body: saved?.templates[code]?.body ?? null };
+        if (mine && (mine.subject !== before.subject || mine.body !== before.body)) templates[code] = mine;
+      }
+      saved = await ctx.api.patch<OrgSettings>(orgPath(ctx, '/settings'), { ...settings, templates });
       fill(saved, true);
       status.className = 'success';
       status.textContent = 'Saved. New invites use these settings.';
