@@ -83,7 +83,7 @@ describe('the console with live events, settings and analytics', () => {
     await expectAccessible(page, 'settings with a preview');
     await shoot(page, 'console-settings-desktop');
 
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.locator('#settings-status').textContent()).toBe('Saved. New invites use these settings.');
     const saved = await stack.api<OrgSettings>('GET', orgUrl('/settings'));
     expect(saved.body).toMatchObject({ emailSubject: 'Come aboard {{orgName}}', accentColor: '#cc3300', emailBody: 'Hello from the rocket team.\n\nYou join as {{role}}: {{link}}' });

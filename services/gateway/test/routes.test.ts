@@ -676,7 +676,9 @@ describe('POST /v1/invites/accept', () => {
     const res = await tokenPost('accept', body);
     expect(res.statusCode, res.body).toBe(201);
     const accepted = json<AcceptInviteReply>(res);
-    expect(Object.keys(accepted).sort()).toEqual(['accessToken', 'expiresIn', 'membership', 'refreshToken', 'user']);
+    expect(Object.keys(accepted).sort()).toEqual(['accessToken', 'expiresIn', 'membership', 'redirectUrl', 'refreshToken', 'user']);
+    // The invite names no redirect: the reply says so rather than leaving the key out.
+    expect(accepted.redirectUrl).toBeNull();
     expect(accepted.user).toMatchObject({ email: created.invite.email, username: body.username, name: 'New Person' });
     expect(accepted.membership).toMatchObject({ orgId: a.orgId, orgName: 'Acme Routes', role: 'admin' });
     const view = json<MeView>(await me(accepted.accessToken));

@@ -177,6 +177,9 @@ describe('tenant isolation (invariant 1)', () => {
       ...Object.fromEntries(orgScopedNames.map((name) => [name, orgScoped[name](a.orgId, inviteA)])),
       'auth.logout': {},
       'auth.me': {},
+      'inbox.list': {},
+      'inbox.accept': { inviteId: inviteA },
+      'inbox.decline': { inviteId: inviteA },
     };
     // Every 'user' operation of the contract is covered; a new one must be added here.
     expect(userOps.filter((name) => !(name in requests))).toEqual([]);
