@@ -60,8 +60,14 @@ describe('the console with live events, settings and analytics', () => {
 
   it('edits the email template and sees the preview change, then saves it', async () => {
     const page = await stack.signIn();
-    await go(page, 'Email settings', 'Email settings');
+    await go(page, 'Settings', 'Settings');
     await expect.poll(() => page.locator('#preview-status').textContent(), { timeout: 10_000 }).toBe('Preview up to date.');
+    // On a desktop every tab of the navigation is in sight, none cut at the edge.
+    const tabs = await page.locator('#nav a').evaluateAll((links) =>
+      links.map((a) => ({ text: a.textContent, right: a.getBoundingClientRect().right, inside: a.getBoundingClientRect().right <= a.closest('ul')!.getBoundingClientRect().right })),
+    );
+    expect(tabs.length).toBeGreaterThanOrEqual(10);
+    expect(tabs.filter((t) => !t.inside || t.right > 1280)).toEqual([]);
     const before = await page.locator('#preview-subject').textContent();
     expect(before).toContain('Acme Rockets');
     await expectAccessible(page, 'settings');
@@ -90,7 +96,7 @@ describe('the console with live events, settings and analytics', () => {
     await closePage(page);
 
     const phone = await stack.signIn(390);
-    await go(phone, 'Email settings', 'Email settings');
+    await go(phone, 'Settings', 'Settings');
     await expect.poll(() => phone.locator('#preview-subject').textContent(), { timeout: 10_000 }).toBe('Come aboard Acme Rockets');
     await expectAccessible(phone, 'settings on a phone');
     await shoot(phone, 'console-settings-phone');

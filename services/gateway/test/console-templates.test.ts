@@ -29,7 +29,7 @@ const overflow = async (page: Page) => Number(await page.evaluate('document.docu
 describe('email templates per language in the console', () => {
   it('writes an English and a French template, previews each language, and goes back to the built-in French email', async () => {
     const page = await stack.signIn();
-    await go(page, 'Email settings', 'Email settings');
+    await go(page, 'Settings', 'Settings');
     await expect.poll(() => page.locator('#preview-status').textContent(), { timeout: 10_000 }).toBe('Preview up to date.');
     // The default language's template is on screen; no language has its own text yet.
     expect(await page.getByRole('radio', { name: /English/ }).isChecked()).toBe(true);
@@ -100,7 +100,7 @@ describe('email templates per language in the console', () => {
     const templates = { en: { subject: 'Welcome aboard {{orgName}}', body: null }, de: { subject: null, body: null } };
     expect((await stack.api('PATCH', orgUrl('/settings'), { templates })).status).toBe(200);
     const phone = await stack.signIn(390);
-    await go(phone, 'Email settings', 'Email settings');
+    await go(phone, 'Settings', 'Settings');
     await expect.poll(() => phone.locator('#preview-status').textContent(), { timeout: 10_000 }).toBe('Preview up to date.');
     expect(await badge(phone, 'en')).toBe('Own text');
     await phone.getByRole('radio', { name: /Deutsch/ }).check();

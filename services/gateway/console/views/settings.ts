@@ -270,7 +270,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   );
 
   const loading = h('p', { role: 'status' }, 'Loading the settings…');
-  main.append(h('h1', { tabindex: -1 }, 'Email settings'), loading);
+  main.append(h('h1', { tabindex: -1 }, 'Settings'), loading);
   ctx.api
     .get<OrgSettings>(orgPath(ctx, '/settings'))
     .then((settings) => {
