@@ -51,7 +51,8 @@ describe('the console Join links page', () => {
       expect(url).toMatch(new RegExp(`^${stack.base}/join#token=[A-Za-z0-9_-]{43}$`));
       expect(await page.locator('#join-link-created').textContent()).toContain('it will not be shown again');
       await page.getByRole('button', { name: 'Copy link' }).click();
-      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+      // The page's own clipboard (the test's tsconfig has no DOM types, hence the shape).
+      expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(url);
 
       const row = page.locator(`#join-links-table tbody tr`).filter({ hasText: `Onboarding ${width}` });
       await poll(() => row.getAttribute('data-state')).toBe('active');
