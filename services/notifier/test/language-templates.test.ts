@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotifierApp } from '../src/app.ts';
-import { eventually, notifierEnv, startTestNotifier } from './support/harness.ts';
-import { startSmtpMailbox, type SmtpMailbox } from './support/smtp-mailbox.ts';
-import { email, orgWithOwner, startTestInvites, type OrgWithOwner, type TestInvites } from '../../invites/test/harness.ts';
+import { eventually } from './support/harness.ts';
+import type { SmtpMailbox } from './support/smtp-mailbox.ts';
+import { startWithInvites, stopWithInvites } from './support/with-invites.ts';
+import { email, type OrgWithOwner, type TestInvites } from '../../invites/test/harness.ts';
 
 /**
  * An organisation's templates per language, from its settings to the mailbox: the
@@ -15,30 +16,10 @@ let smtp: SmtpMailbox;
 let app: NotifierApp;
 
 beforeAll(async () => {
-  t = await startTestInvites('langtemplates', { LOG_LEVEL: 'error' });
-  smtp = await startSmtpMailbox();
-  ({ app } = await startTestNotifier(
-    notifierEnv('langtemplates', {
-      NATS_PREFIX: t.config.NATS_PREFIX,
-      APP_BASE_URL: t.config.APP_BASE_URL,
-      TOKEN_ENCRYPTION_KEY: t.config.TOKEN_ENCRYPTION_KEY,
-      SMTP_URL: smtp.url,
-      LOG_LEVEL: 'error',
-    }),
-  ));
-  org = await orgWithOwner(t, 10, 'Maison & Co');
+  ({ t, smtp, app, org } = await startWithInvites('langtemplates', 'Maison & Co'));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await t?.close(); // deletes the prefix's streams
-  const { destroyStores } = await import('../src/stores.ts');
-  const { connect } = await import('@nats-io/transport-node');
-  const nc = await connect({ servers: t.config.NATS_URL });
-  await destroyStores(nc, t.config.NATS_PREFIX);
-  await nc.drain();
-  await smtp?.close();
-});
+afterAll(() => stopWithInvites({ t, smtp, app }));
 
 describe('templates per language', () => {
   it('send a French invite the French text, an English invite of the same org the English text, and a German invite the built-in German email', async () => {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotifierApp } from '../src/app.ts';
-import { eventually, notifierEnv, startTestNotifier } from './support/harness.ts';
-import { startSmtpMailbox, type SmtpMailbox } from './support/smtp-mailbox.ts';
+import { eventually } from './support/harness.ts';
+import type { SmtpMailbox } from './support/smtp-mailbox.ts';
+import { startWithInvites, stopWithInvites } from './support/with-invites.ts';
 import { DomainError } from '@invite/contracts';
-import { email, orgWithOwner, password, startTestInvites, tokenOf, type OrgWithOwner, type TestInvites } from '../../invites/test/harness.ts';
+import { email, password, tokenOf, type OrgWithOwner, type TestInvites } from '../../invites/test/harness.ts';
 
 /**
  * The notifier beside the real invites service (PostgreSQL, outbox relay, results
@@ -16,30 +17,10 @@ let smtp: SmtpMailbox;
 let app: NotifierApp;
 
 beforeAll(async () => {
-  t = await startTestInvites('notifierint', { LOG_LEVEL: 'error' });
-  smtp = await startSmtpMailbox();
-  ({ app } = await startTestNotifier(
-    notifierEnv('notifierint', {
-      NATS_PREFIX: t.config.NATS_PREFIX,
-      APP_BASE_URL: t.config.APP_BASE_URL,
-      TOKEN_ENCRYPTION_KEY: t.config.TOKEN_ENCRYPTION_KEY,
-      SMTP_URL: smtp.url,
-      LOG_LEVEL: 'error',
-    }),
-  ));
-  org = await orgWithOwner(t, 10, 'Acme <Labs>');
+  ({ t, smtp, app, org } = await startWithInvites('notifierint', 'Acme <Labs>'));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await t?.close(); // deletes the prefix's streams
-  const { destroyStores } = await import('../src/stores.ts');
-  const { connect } = await import('@nats-io/transport-node');
-  const nc = await connect({ servers: t.config.NATS_URL });
-  await destroyStores(nc, t.config.NATS_PREFIX);
-  await nc.drain();
-  await smtp?.close();
-});
+afterAll(() => stopWithInvites({ t, smtp, app }));
 
 describe('notifier with the invites service', () => {
   it('delivers the link the API returned, and invite.get shows the email as sent', async () => {
