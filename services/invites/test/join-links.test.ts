@@ -248,6 +248,29 @@ describe('joining', () => {
     expect(await t.sql(`select 1 from audit_log where org_id = ? and action = 'member.joined' and target = ?`, [org.orgId, `user:${b!.session.user.id}`])).toHaveLength(0);
   });
 
+  it('joining while an invite of theirs is pending takes that seat over, even in a full org, and withdraws the invite', async () => {
+    const org = await orgWithOwner(t, 2, 'Full');
+    const [gina] = await accounts(1);
+    const invited = await t.client.call('invite.create', { orgId: org.orgId, invite: { email: gina!.email, role: 'member' } }, as(org.owner));
+    const { joinLink, url } = await create(org, { role: 'member', label: 'Team' });
+    // Owner + Gina's invite fill the two seats: the join needs the invite's seat.
+    const joined = await t.client.call('join.join', { token: tokenOfJoin(url) }, as(gina!.session));
+    expect(joined.membership).toMatchObject({ orgId: org.orgId, role: 'member' });
+
+    const invite = await t.client.call('invite.get', { orgId: org.orgId, inviteId: invited.invite.id }, as(org.owner));
+    expect(invite.status).toBe('withdrawn');
+    expect(await t.client.call('org.usage', { orgId: org.orgId }, as(org.owner))).toMatchObject({ seatLimit: 2, members: 2, pendingInvites: 0 });
+    const audit = await t.client.call('org.audit', { orgId: org.orgId, action: 'invite.withdrawn' }, as(org.owner));
+    expect(audit.items.map((e) => [e.actor, e.summary])).toEqual([['system:join-link', `The invite to ${gina!.email} was withdrawn: they joined through join link “Team”`]]);
+    const events = await t.sql<{ payload: Record<string, unknown> }>(`select payload from outbox where payload->>'type' = 'invite.withdrawn' and payload->>'inviteId' = ?`, [invited.invite.id]);
+    expect(events.map((e) => e.payload)).toMatchObject([{ orgId: org.orgId, actor: 'system:join-link' }]);
+    expect((await t.client.call('join-link.get', { orgId: org.orgId, joinLinkId: joinLink.id }, as(org.owner))).uses).toBe(1);
+
+    // Without an invite of one's own the same full org has no seat.
+    const [other] = await accounts(1);
+    expect(await codeOf(t.client.call('join.join', { token: tokenOfJoin(url) }, as(other!.session)))).toBe('SEAT_LIMIT_REACHED');
+  });
+
   it('many concurrent joins never exceed maxUses', async () => {
     const org = await orgWithOwner(t, 100, 'Rush');
     const { joinLink, url } = await create(org, { role: 'member', maxUses: 7 });

@@ -29,6 +29,7 @@ function who(facts: AuditFacts): string {
     case 'anonymous':
       return 'The platform';
     default:
+      if (facts.actor.startsWith('system:')) return 'The platform';
       return facts.actor.startsWith('user:') ? 'A former member' : facts.actor;
   }
 }
@@ -88,6 +89,7 @@ export function auditSentence(facts: AuditFacts): string {
     case 'invite.resent':
       return `${actor} sent the invite to ${facts.targetName ?? 'someone'} again`;
     case 'invite.withdrawn':
+      if (typeof data.joinLinkId === 'string') return `The invite to ${invitee} was withdrawn: they joined through ${linkName(data)}`;
       return `${actor} withdrew the invite to ${invitee}`;
     case 'invite.accepted':
       return `${actor === 'The invitee' ? (facts.targetName ?? 'The invitee') : actor} accepted the invite${fromInbox(data)} and joined as ${text(data.role)}`;

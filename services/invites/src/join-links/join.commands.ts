@@ -8,10 +8,10 @@ import {
   type JoinRequest,
 } from '@invite/contracts';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Membership, User } from '../db/entities.ts';
+import { Invite, Membership, User } from '../db/entities.ts';
 import { issueTokens, toUserView } from '../domain/auth.commands.ts';
-import { recordAudit } from '../domain/changes.ts';
-import { inTransaction, type Context } from '../domain/context.ts';
+import { enqueueEvent, eventBase, recordAudit } from '../domain/changes.ts';
+import { actorLabel, afterCommit, inTransaction, type Context } from '../domain/context.ts';
 import { enqueueOrgEvent, orgEventBase } from '../domain/org.events.ts';
 import { assertStrongPassword } from '../domain/password-policy.ts';
 import { hashPassword } from '../domain/passwords.ts';
@@ -64,6 +64,20 @@ export async function lookupJoinLink(ctx: Context, request: JoinLookupRequest): 
     domainRule: domainRule(link.allowed_domains),
     you,
   };
+}
+
+/**
+ * Withdraws the pending invite of someone who has just joined through `link`: the join
+ * took its seat. Done by the system (`system:join-link`), audited with the link, evented
+ * as any withdrawal is.
+ */
+async function closeSupersededInvite(tx: Context, inviteId: string, link: JoinLinkRow, now: Date): Promise<void> {
+  const invite = await tx.em.findOneOrFail(Invite, { id: inviteId });
+  Object.assign(invite, { status: 'withdrawn', withdrawnAt: now, sealedToken: null });
+  const system: Context = { ...tx, actor: { kind: 'system', name: 'join-link' } };
+  recordAudit(system, link.org_id, 'invite.withdrawn', `invite:${invite.id}`, { email: invite.email, joinLinkId: link.id, label: link.label });
+  enqueueEvent(system, { ...eventBase(link.org_id, invite.id, now), type: 'invite.withdrawn', actor: actorLabel(system.actor) });
+  afterCommit(tx, () => tx.domain.counters.withdrawn());
 }
 
 function alreadyMember(): DomainError {
@@ -165,16 +179,22 @@ export async function joinThroughLink(ctx: Context, request: JoinRequest): Promi
       // The seat lock, in a statement of its own, so that the next one reads the seats
       // (and the link) from a snapshot taken once the lock is ours.
       await tx.em.execute(`select 1 from orgs where id = ? for no key update`, [link.org_id]);
+      // An invite of theirs still pending here holds a seat: the join takes that seat over
+      // and the invite closes with it, rather than keeping a second seat until it expires.
+      const [held] = await tx.em.execute<{ id: string }[]>(
+        `select id from invites where org_id = ? and email = ? and status = 'pending' and expires_at > now() for update`,
+        [link.org_id, user.email],
+      );
       const [outcome] = await tx.em.execute<{ joined: number; name: string; seat_limit: number; members_count: number; pending: number; overdue: number }[]>(
         `with o as (select ${seatColumns}, ${overdueCount} as overdue from orgs o where o.id = ? for no key update),
               l as (update join_links set uses = uses + 1, last_used_at = ?
                      where id = ? and token_hash = ? and revoked_at is null and paused_at is null and expires_at > now()
                        and (max_uses is null or uses < max_uses)
-                       and (select members_count + pending - overdue + 1 <= seat_limit from o)
+                       and (select members_count + pending - overdue + 1 - ? <= seat_limit from o)
                     returning org_id, role),
               m as (insert into memberships (id, org_id, user_id, role, created_at) select ?, org_id, ?, role, ? from l)
          select (select count(*)::int from l) as joined, o.* from o`,
-        [link.org_id, now, link.id, hashToken(request.token), uuidv7(), user.id, now],
+        [link.org_id, now, link.id, hashToken(request.token), held ? 1 : 0, uuidv7(), user.id, now],
       );
       if (!outcome?.joined) {
         const changed = await changedLink(tx, link.id);
@@ -182,6 +202,7 @@ export async function joinThroughLink(ctx: Context, request: JoinRequest): Promi
         const seats = outcome ?? { name: '', seat_limit: 0, members_count: 0, pending: 0, overdue: 0 };
         throw seatLimitReached({ orgName: seats.name, seatLimit: seats.seat_limit, members: seats.members_count, pendingInvites: seats.pending - seats.overdue });
       }
+      if (held) await closeSupersededInvite(tx, held.id, link, now);
       return {
         user: toUserView(user),
         membership: { orgId: link.org_id, orgName: outcome.name, role: link.role, createdAt: now.toISOString() },
