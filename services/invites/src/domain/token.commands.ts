@@ -7,12 +7,11 @@ import {
   type InviteLookup,
   type LookupInviteRequest,
 } from '@invite/contracts';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Invite, Org, User } from '../db/entities.ts';
 import { issueTokens, toUserView } from './auth.commands.ts';
 import { inTransaction, type Context } from './context.ts';
 import { alreadyMember, declineThroughKey, joinThroughInvite, lostRace, unusable } from './invite.join.ts';
-import { assertStrongPassword } from './password-policy.ts';
+import { assertNewAccountFields, newAccountConflict } from './new-account.ts';
 import { hashPassword } from './passwords.ts';
 
 /** The pending, unexpired invite of `token`, or the 404/410 the token holder should get. */
@@ -74,14 +73,7 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
   if (ctx.actor.kind !== 'user') {
     const proven = provesAddress(ctx, request.token, request.proof);
     if (proven && (await ctx.em.count(User, { email: preview.email }))) throw accountExists();
-    const missing = (['name', 'username', 'password'] as const).filter((f) => !request[f]);
-    if (missing.length > 0) {
-      throw new DomainError('VALIDATION_FAILED', {
-        detail: `To create your account, give ${missing.join(', ')}`,
-        errors: missing.map((f) => ({ path: `/${f}`, message: 'is required to create an account' })),
-      });
-    }
-    assertStrongPassword(request.password!, { email: preview.email, username: request.username });
+    assertNewAccountFields(request, preview.email);
     if (!proven) throw addressNotVerified(request.proof !== undefined);
     // Hashing takes ~100 ms of CPU: done before the transaction so no lock waits on it.
     passwordHash = await hashPassword(request.password!);
@@ -121,13 +113,7 @@ export async function acceptInvite(ctx: Context, request: AcceptInviteRequest): 
       };
     });
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      const constraint = String((error as { constraint?: string }).constraint ?? error.message);
-      if (constraint.includes('username')) throw new DomainError('USERNAME_TAKEN', { detail: `The username ${request.username} is taken; choose another` });
-      if (constraint.includes('email')) throw accountExists();
-      if (constraint.includes('memberships')) throw alreadyMember();
-    }
-    throw error;
+    throw newAccountConflict(error, request.username, { accountExists, alreadyMember });
   }
 }
 

@@ -7,13 +7,12 @@ import {
   type JoinLookupRequest,
   type JoinRequest,
 } from '@invite/contracts';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Invite, Membership, User } from '../db/entities.ts';
 import { issueTokens, toUserView } from '../domain/auth.commands.ts';
 import { enqueueEvent, eventBase, recordAudit } from '../domain/changes.ts';
 import { actorLabel, afterCommit, inTransaction, type Context } from '../domain/context.ts';
 import { enqueueOrgEvent, orgEventBase } from '../domain/org.events.ts';
-import { assertStrongPassword } from '../domain/password-policy.ts';
+import { assertNewAccountFields, newAccountConflict } from '../domain/new-account.ts';
 import { hashPassword } from '../domain/passwords.ts';
 import { overdueCount, seatColumns, seatLimitReached } from '../domain/seats.ts';
 import { provesJoinAddress } from './join-address.commands.ts';
@@ -129,14 +128,7 @@ export async function joinThroughLink(ctx: Context, request: JoinRequest): Promi
     if (!domainAllowed(link.allowed_domains, address)) throw domainNotAllowed(link.allowed_domains, address);
     const proven = provesJoinAddress(ctx, request.token, address, request.proof);
     if (proven && (await ctx.em.count(User, { email: address }))) throw accountExists();
-    const missing = (['name', 'username', 'password'] as const).filter((f) => !request[f]);
-    if (missing.length > 0) {
-      throw new DomainError('VALIDATION_FAILED', {
-        detail: `To create your account, give ${missing.join(', ')}`,
-        errors: missing.map((f) => ({ path: `/${f}`, message: 'is required to create an account' })),
-      });
-    }
-    assertStrongPassword(request.password!, { email: address, username: request.username });
+    assertNewAccountFields(request, address);
     if (!proven) {
       throw new DomainError('ADDRESS_NOT_VERIFIED', {
         detail: request.proof
@@ -212,12 +204,6 @@ export async function joinThroughLink(ctx: Context, request: JoinRequest): Promi
       };
     });
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      const constraint = String((error as { constraint?: string }).constraint ?? error.message);
-      if (constraint.includes('username')) throw new DomainError('USERNAME_TAKEN', { detail: `The username ${request.username} is taken; choose another` });
-      if (constraint.includes('email')) throw accountExists();
-      if (constraint.includes('memberships')) throw alreadyMember();
-    }
-    throw error;
+    throw newAccountConflict(error, request.username, { accountExists, alreadyMember });
   }
 }
