@@ -189,6 +189,19 @@ describe('holder routes', () => {
     expect((await g.app.inject({ method: 'GET', url: '/join/join.js' })).statusCode).toBe(200);
     expect((await g.app.inject({ method: 'GET', url: '/join/join.css' })).statusCode).toBe(200);
   });
+
+  it('the module the page scripts share is served as JavaScript with the pages\' policies', async () => {
+    const common = await g.app.inject({ method: 'GET', url: '/page/page-common.js' });
+    expect(common.statusCode).toBe(200);
+    expect(common.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(common.headers['cache-control']).toBe('no-store');
+    expect(common.headers['referrer-policy']).toBe('no-referrer');
+    expect(common.headers['x-content-type-options']).toBe('nosniff');
+    expect(String(common.headers['content-security-policy'])).toContain("script-src 'self'");
+    for (const script of ['/invite/invite.js', '/join/join.js', '/reset-password/reset.js']) {
+      expect((await g.app.inject({ method: 'GET', url: script })).body).toContain("from '/page/page-common.js'");
+    }
+  });
 });
 
 describe('webhooks', () => {

@@ -11,13 +11,26 @@
 // it sends them on to the page the organisation named, if the accept reply carries
 // one: it never follows a URL from its own address.
 
-const $ = (id) => document.getElementById(id);
+import {
+  $,
+  accountFieldsRefused,
+  api,
+  busy,
+  codeRetry,
+  promptForCode,
+  resumeSession,
+  retryable,
+  setStatus,
+  showEnd,
+  signIn,
+  typedCode,
+  withArticle,
+} from '/page/page-common.js';
+
 const fragment = new URLSearchParams(location.hash.slice(1));
 const token = fragment.get('token') ?? '';
 let proof = fragment.get('proof') ?? undefined;
 const forms = ['signup', 'signin', 'newaccount', 'code', 'signedin'];
-/** The console's refresh token in this tab (see console/lib/api.ts): a session to resume. */
-const consoleRefreshKey = 'invites-console.refresh';
 /** Seconds before the page follows the organisation's redirect. */
 const redirectDelay = 5;
 /** This link's invite, left out of "Other invitations for you". */
@@ -38,37 +51,12 @@ const messages = {
   VERIFICATION_CODE_EXPIRED: 'This code no longer works. Ask for a new one.',
 };
 
-function setStatus(text, isError = false) {
-  const status = $('status');
-  status.textContent = text;
-  status.classList.toggle('error', isError);
-}
-
-async function api(path, body, bearer, method = 'POST') {
-  const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
-  } catch {
-    return { ok: false, problem: { code: 'NETWORK', detail: 'The server could not be reached. Check your connection and try again.' } };
-  }
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
-  return response.ok ? { ok: true, data } : { ok: false, problem: data ?? { code: 'INTERNAL', detail: 'Something went wrong.' } };
-}
-
 function explain(problem) {
   return messages[problem.code] ?? problem.detail ?? 'Something went wrong.';
 }
 
 function show(...ids) {
   for (const id of forms) $(id).hidden = !ids.includes(id);
-}
-
-/** "a member", "an admin", "an owner". */
-function withArticle(role) {
-  return `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role}`;
 }
 
 /**
@@ -78,46 +66,8 @@ function withArticle(role) {
 function finish(text, isError = false, next = isError ? 'signin' : undefined) {
   show();
   $('decline-confirm').hidden = true;
-  $('done').hidden = false;
-  const message = $('done-message');
-  message.textContent = text;
-  message.classList.toggle('error', isError);
-  message.setAttribute('role', isError ? 'alert' : 'status');
   setStatus('');
-  $('status').hidden = true;
-  const way = $('done-next');
-  way.replaceChildren();
-  if (next) {
-    const link = document.createElement('a');
-    link.href = '/console';
-    link.textContent = next === 'console' ? 'Open the console' : 'Sign in to the console';
-    way.append(next === 'console' ? '' : 'Already a member? ', link, next === 'console' ? ' to see your organisation.' : '.');
-    way.hidden = false;
-  }
-  $('main').focus();
-}
-
-function showFieldErrors(form, errors = []) {
-  for (const old of form.querySelectorAll('.field-error')) old.remove();
-  for (const input of form.querySelectorAll('input')) input.removeAttribute('aria-invalid');
-  let first;
-  for (const { path, message } of errors) {
-    const input = form.querySelector(`[name="${path.replace(/^\//, '')}"]`);
-    if (!input) continue;
-    const note = document.createElement('p');
-    note.className = 'field-error';
-    note.id = `${input.id}-error`;
-    note.textContent = `${input.labels?.[0]?.textContent ?? 'This field'} ${message}.`;
-    input.setAttribute('aria-invalid', 'true');
-    input.setAttribute('aria-describedby', `${note.id} ${input.getAttribute('aria-describedby') ?? ''}`.trim());
-    input.insertAdjacentElement('afterend', note);
-    first ??= input;
-  }
-  first?.focus();
-}
-
-function busy(form, isBusy) {
-  for (const button of form.querySelectorAll('button')) button.disabled = isBusy;
+  showEnd(text, isError, next, 'Already a member? ');
 }
 
 /** Asks on the page itself (not the browser's confirm()), then declines. */
@@ -155,27 +105,16 @@ async function acceptAsNew(event) {
     setStatus(explain(result.problem), true);
     return;
   }
-  if (result.problem.code === 'VALIDATION_FAILED' || result.problem.code === 'USERNAME_TAKEN') {
-    setStatus(result.problem.code === 'USERNAME_TAKEN' ? 'That username is taken: choose another.' : 'Please correct the highlighted fields.', true);
-    showFieldErrors(form, result.problem.code === 'USERNAME_TAKEN' ? [{ path: '/username', message: 'is taken' }] : result.problem.errors);
-    return;
-  }
+  if (accountFieldsRefused(form, result.problem, 'Please correct the highlighted fields.')) return;
   finish(explain(result.problem), true);
 }
 
 async function acceptAsExisting(event, email) {
   event.preventDefault();
   const form = event.currentTarget;
-  busy(form, true);
-  setStatus('Signing in…');
-  const login = await api('/v1/auth/login', { email, password: $('signin-password').value });
-  if (!login.ok) {
-    busy(form, false);
-    setStatus(explain(login.problem), true);
-    $('signin-password').focus();
-    return;
-  }
-  accessToken = login.data.accessToken;
+  const session = await signIn(form, email, $('signin-password').value, explain);
+  if (!session) return;
+  accessToken = session.accessToken;
   const result = await api('/v1/invites/accept', { token }, accessToken);
   busy(form, false);
   if (result.ok) return joined(result.data, `Welcome back! You are now ${withArticle(result.data.membership.role)} of ${result.data.membership.orgName}.`);
@@ -337,21 +276,12 @@ function otherItem(invite) {
  * The console's session of this tab, if there is one for the invited address: the page
  * then offers to accept at once. The refresh token is rotated and put back for the console.
  */
-async function resumeSession(invitedEmail) {
-  let refreshToken;
-  try {
-    refreshToken = sessionStorage.getItem(consoleRefreshKey);
-  } catch {
-    return false;
-  }
-  if (!refreshToken) return false;
-  const result = await api('/v1/auth/refresh', { refreshToken });
-  if (!result.ok) return false;
-  sessionStorage.setItem(consoleRefreshKey, result.data.refreshToken);
-  if (result.data.user.email.toLowerCase() !== invitedEmail.toLowerCase()) return false;
-  accessToken = result.data.accessToken;
-  $('signedin-name').textContent = result.data.user.name;
-  $('signedin-email').textContent = result.data.user.email;
+async function resumeSessionFor(invitedEmail) {
+  const session = await resumeSession();
+  if (!session || session.user.email.toLowerCase() !== invitedEmail.toLowerCase()) return false;
+  accessToken = session.accessToken;
+  $('signedin-name').textContent = session.user.name;
+  $('signedin-email').textContent = session.user.email;
   return true;
 }
 
@@ -361,43 +291,28 @@ async function sendCode(button) {
   const result = await api('/v1/invites/verify-email', { token });
   button.disabled = false;
   if (!result.ok) {
-    if (['RATE_LIMITED', 'NETWORK', 'INTERNAL', 'SERVICE_UNAVAILABLE', 'UPSTREAM_TIMEOUT'].includes(result.problem.code)) {
+    if (retryable.includes(result.problem.code)) {
       setStatus(explain(result.problem), true);
       return;
     }
     return finish(explain(result.problem), true);
   }
-  const until = new Date(result.data.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' });
-  $('code-sent').textContent = `We sent a 6-digit code to ${result.data.email}. It works until ${until}. It can take a minute to arrive; check your spam folder too.`;
   show('code');
   setStatus('');
-  $('code-input').value = '';
-  $('code-input').focus();
+  promptForCode(result.data);
 }
 
 async function confirmCode(event, email) {
   event.preventDefault();
   const form = event.currentTarget;
-  const code = $('code-input').value.replace(/\s+/g, '');
-  if (!/^[0-9]{6}$/.test(code)) {
-    setStatus('The code is the 6 digits from the email.', true);
-    showFieldErrors(form, [{ path: '/code', message: 'must be 6 digits' }]);
-    return;
-  }
+  const code = typedCode(form);
+  if (!code) return;
   busy(form, true);
   setStatus('Checking the code…');
   const result = await api('/v1/invites/verify-email/confirm', { token, code });
   busy(form, false);
   if (!result.ok) {
-    if (result.problem.code === 'VERIFICATION_CODE_INVALID') {
-      setStatus(result.problem.detail ?? 'That is not the code we sent.', true);
-      showFieldErrors(form, [{ path: '/code', message: 'is not the one we sent' }]);
-      return;
-    }
-    if (['VERIFICATION_CODE_EXPIRED', 'RATE_LIMITED', 'NETWORK', 'INTERNAL', 'SERVICE_UNAVAILABLE', 'UPSTREAM_TIMEOUT'].includes(result.problem.code)) {
-      setStatus(explain(result.problem), true);
-      return;
-    }
+    if (codeRetry(form, result.problem, explain)) return;
     return finish(explain(result.problem), true);
   }
   proof = result.data.proof;
@@ -450,7 +365,7 @@ async function start() {
       button.addEventListener('click', () => askToDecline(forms.filter((form) => !$(form).hidden)));
     }
   }
-  if (await resumeSession(invite.email)) {
+  if (await resumeSessionFor(invite.email)) {
     setStatus('');
     show('signedin');
     $('accept-signedin').focus();

@@ -6,10 +6,26 @@
 // click; an account signs in (email or username and password) and joins; a new person
 // proves an address with an emailed code, then creates an account and joins.
 
-const $ = (id) => document.getElementById(id);
+import {
+  $,
+  accountFieldsRefused,
+  api,
+  busy,
+  codeRetry,
+  forgetSession,
+  keepSession,
+  promptForCode,
+  resumeSession,
+  retryable,
+  setStatus,
+  showEnd,
+  showFieldErrors,
+  signIn,
+  typedCode,
+  withArticle,
+} from '/page/page-common.js';
+
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
-/** Where the console keeps its refresh token (sessionStorage: this tab only). */
-const refreshKey = 'invites-console.refresh';
 const forms = ['signedin', 'signin', 'newaccount', 'code', 'signup'];
 
 let link = null;
@@ -27,115 +43,29 @@ const messages = {
   ACCOUNT_EXISTS: 'An account with this address already exists: sign in above to join.',
 };
 
-function setStatus(text, isError = false) {
-  const status = $('status');
-  status.hidden = false;
-  status.textContent = text;
-  status.classList.toggle('error', isError);
-}
-
-async function api(path, body, bearer) {
-  const headers = { 'content-type': 'application/json' };
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  let response;
-  try {
-    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'omit' });
-  } catch {
-    return { ok: false, problem: { code: 'NETWORK', detail: 'The server could not be reached. Check your connection and try again.' } };
-  }
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
-  return response.ok ? { ok: true, data } : { ok: false, problem: data ?? { code: 'INTERNAL', detail: 'Something went wrong.' } };
-}
-
 /** The server's sentence when it has one (it names the allowed domains, the seats), else ours. */
 function explain(problem) {
   return problem.detail ?? messages[problem.code] ?? 'Something went wrong.';
 }
 
-const retryable = ['RATE_LIMITED', 'NETWORK', 'INTERNAL', 'SERVICE_UNAVAILABLE', 'UPSTREAM_TIMEOUT'];
-
 function show(...ids) {
   for (const id of forms) $(id).hidden = !ids.includes(id);
-}
-
-function withArticle(role) {
-  return `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role}`;
 }
 
 /** The end of the page: the outcome, and the way on (the console). */
 function finish(text, isError = false, next = 'console') {
   show();
-  $('done').hidden = false;
-  const message = $('done-message');
-  message.textContent = text;
-  message.classList.toggle('error', isError);
-  message.setAttribute('role', isError ? 'alert' : 'status');
-  $('status').hidden = true;
-  const way = $('done-next');
-  way.replaceChildren();
-  if (next) {
-    const a = document.createElement('a');
-    a.href = '/console';
-    a.textContent = next === 'console' ? 'Open the console' : 'Sign in to the console';
-    way.append(a, next === 'console' ? ' to see your organisation.' : '.');
-    way.hidden = false;
-  }
-  $('main').focus();
+  showEnd(text, isError, next);
 }
 
-function showFieldErrors(form, errors = []) {
-  for (const old of form.querySelectorAll('.field-error')) old.remove();
-  for (const input of form.querySelectorAll('input')) input.removeAttribute('aria-invalid');
-  let first;
-  for (const { path, message } of errors) {
-    const input = form.querySelector(`[name="${path.replace(/^\//, '')}"]`);
-    if (!input) continue;
-    const note = document.createElement('p');
-    note.className = 'field-error';
-    note.id = `${input.id}-error`;
-    note.textContent = `${input.labels?.[0]?.textContent ?? 'This field'} ${message}.`;
-    input.setAttribute('aria-invalid', 'true');
-    input.setAttribute('aria-describedby', `${note.id} ${input.getAttribute('aria-describedby') ?? ''}`.trim());
-    input.insertAdjacentElement('afterend', note);
-    first ??= input;
-  }
-  first?.focus();
-}
-
-function busy(element, isBusy) {
-  for (const button of element.querySelectorAll('button')) button.disabled = isBusy;
-}
-
-/** Keeps the session for the console in this tab, as the console itself would. */
-function keepSession(pair) {
+/** Signed in: the session kept for the console in this tab, as the console itself would. */
+function signedIn(pair) {
   accessToken = pair.accessToken;
-  try {
-    sessionStorage.setItem(refreshKey, pair.refreshToken);
-  } catch {
-    // Storage refused (private mode): the console will ask to sign in.
-  }
-}
-
-/** A session the console left in this tab, if any: its refresh token buys an access token. */
-async function resumeSession() {
-  let refreshToken;
-  try {
-    refreshToken = sessionStorage.getItem(refreshKey);
-  } catch {
-    return false;
-  }
-  if (!refreshToken) return false;
-  const refreshed = await api('/v1/auth/refresh', { refreshToken });
-  if (!refreshed.ok) {
-    sessionStorage.removeItem(refreshKey);
-    return false;
-  }
-  keepSession(refreshed.data);
-  return true;
+  keepSession(pair);
 }
 
 function joined(reply) {
-  keepSession(reply);
+  signedIn(reply);
   finish(`Welcome, ${reply.user.name}! You are now ${withArticle(reply.membership.role)} of ${reply.membership.orgName}.`);
 }
 
@@ -165,16 +95,9 @@ async function signInAndJoin(event) {
     showFieldErrors(form, [!login && { path: '/login', message: 'is required' }, !password && { path: '/password', message: 'is required' }].filter(Boolean));
     return;
   }
-  busy(form, true);
-  setStatus('Signing in…');
-  const session = await api('/v1/auth/login', { email: login, password });
-  if (!session.ok) {
-    busy(form, false);
-    setStatus(explain(session.problem), true);
-    $('signin-password').focus();
-    return;
-  }
-  keepSession(session.data);
+  const session = await signIn(form, login, password, explain);
+  if (!session) return;
+  signedIn(session);
   setStatus('Joining…');
   const result = await api('/v1/join-links/join', { token }, accessToken);
   busy(form, false);
@@ -210,35 +133,23 @@ async function sendCode(event) {
     return finish(explain(result.problem), true, 'signin');
   }
   newEmail = result.data.email;
-  const until = new Date(result.data.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' });
-  $('code-sent').textContent = `We sent a 6-digit code to ${result.data.email}. It works until ${until}. It can take a minute to arrive; check your spam folder too.`;
   show('code');
   setStatus('');
   $('status').hidden = true;
-  $('code-input').value = '';
-  $('code-input').focus();
+  promptForCode(result.data);
 }
 
 async function confirmCode(event) {
   event.preventDefault();
   const form = event.currentTarget;
-  const code = $('code-input').value.replace(/\s+/g, '');
-  if (!/^[0-9]{6}$/.test(code)) {
-    setStatus('The code is the 6 digits from the email.', true);
-    showFieldErrors(form, [{ path: '/code', message: 'must be 6 digits' }]);
-    return;
-  }
+  const code = typedCode(form);
+  if (!code) return;
   busy(form, true);
   setStatus('Checking the code…');
   const result = await api('/v1/join-links/verify-email/confirm', { token, email: newEmail, code });
   busy(form, false);
   if (!result.ok) {
-    if (result.problem.code === 'VERIFICATION_CODE_INVALID') {
-      setStatus(result.problem.detail ?? 'That is not the code we sent.', true);
-      showFieldErrors(form, [{ path: '/code', message: 'is not the one we sent' }]);
-      return;
-    }
-    if (['VERIFICATION_CODE_EXPIRED', ...retryable].includes(result.problem.code)) return setStatus(explain(result.problem), true);
+    if (codeRetry(form, result.problem, explain)) return;
     return finish(explain(result.problem), true, 'signin');
   }
   proof = result.data.proof;
@@ -265,11 +176,7 @@ async function createAndJoin(event) {
   const result = await api('/v1/join-links/join', { token, email: newEmail, proof, name: fields.name, username: fields.username, password: fields.password });
   busy(form, false);
   if (result.ok) return joined(result.data);
-  if (result.problem.code === 'VALIDATION_FAILED' || result.problem.code === 'USERNAME_TAKEN') {
-    setStatus(result.problem.code === 'USERNAME_TAKEN' ? 'That username is taken: choose another.' : explain(result.problem), true);
-    showFieldErrors(form, result.problem.code === 'USERNAME_TAKEN' ? [{ path: '/username', message: 'is taken' }] : result.problem.errors);
-    return;
-  }
+  if (accountFieldsRefused(form, result.problem, explain(result.problem))) return;
   if (result.problem.code === 'ADDRESS_NOT_VERIFIED') {
     proof = undefined;
     newEmail = '';
@@ -323,8 +230,9 @@ function offerSignedIn(you) {
 
 async function start() {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return finish(messages.JOIN_LINK_NOT_FOUND, true, undefined);
-  const signedIn = await resumeSession();
-  const lookup = await api('/v1/join-links/lookup', { token }, signedIn ? accessToken : undefined);
+  const session = await resumeSession({ forgetStale: true });
+  if (session) accessToken = session.accessToken;
+  const lookup = await api('/v1/join-links/lookup', { token }, session ? accessToken : undefined);
   if (!lookup.ok) {
     if (retryable.includes(lookup.problem.code)) return setStatus(explain(lookup.problem), true);
     return finish(explain(lookup.problem), true, undefined);
@@ -344,7 +252,7 @@ async function start() {
   $('join-now').addEventListener('click', (event) => joinSignedIn(event.currentTarget));
   $('not-you').addEventListener('click', () => {
     accessToken = null;
-    sessionStorage.removeItem(refreshKey);
+    forgetSession();
     show(...signedOutWays());
     $('signin-login').focus();
   });

@@ -2,25 +2,9 @@
 // browser never sends to a server), it sets a new password; without one, it asks for a
 // link. All text from the API is set with textContent.
 
-const $ = (id) => document.getElementById(id);
+import { $, api, busy, setStatus } from '/page/page-common.js';
+
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
-
-function setStatus(text, isError = false) {
-  const status = $('status');
-  status.textContent = text;
-  status.classList.toggle('error', isError);
-}
-
-async function api(path, body) {
-  let response;
-  try {
-    response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit' });
-  } catch {
-    return { ok: false, problem: { code: 'NETWORK', detail: 'The server could not be reached. Check your connection and try again.' } };
-  }
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
-  return response.ok ? { ok: true, data } : { ok: false, problem: data ?? { code: 'INTERNAL', detail: 'Something went wrong.' } };
-}
 
 function show(id) {
   for (const form of ['request', 'reset']) $(form).hidden = form !== id;
@@ -48,10 +32,6 @@ function markField(input, message) {
   input.setAttribute('aria-describedby', `${note.id} ${input.getAttribute('aria-describedby')}`.trim());
   input.insertAdjacentElement('afterend', note);
   input.focus();
-}
-
-function busy(form, isBusy) {
-  for (const button of form.querySelectorAll('button')) button.disabled = isBusy;
 }
 
 async function requestLink(event) {

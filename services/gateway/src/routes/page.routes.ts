@@ -7,11 +7,13 @@ const pageDir = new URL('../page/', import.meta.url);
  * The invitee's accept page, the join page and the password reset page. Their tokens
  * live in the URL fragment (`/invite#token=…`, `/join#token=…`, `/reset-password#token=…`),
  * which browsers never send to a server, so they reach no log and no Referer. The pages are static; their scripts
- * read the fragment and talk to the JSON API.
+ * (with what they share, page-common.js) read the fragment and talk to the JSON API.
  */
 export const pageRoutes: FastifyPluginAsync = async (app) => {
-  const [html, script, style, resetHtml, resetScript, joinHtml, joinScript, joinStyle] = await Promise.all(
-    ['invite.html', 'invite.js', 'invite.css', 'reset.html', 'reset.js', 'join.html', 'join.js', 'join.css'].map((name) => readFile(new URL(name, pageDir), 'utf8')),
+  const [html, script, style, resetHtml, resetScript, joinHtml, joinScript, joinStyle, commonScript] = await Promise.all(
+    ['invite.html', 'invite.js', 'invite.css', 'reset.html', 'reset.js', 'join.html', 'join.js', 'join.css', 'page-common.js'].map((name) =>
+      readFile(new URL(name, pageDir), 'utf8'),
+    ),
   );
   const csp = [
     "default-src 'none'",
@@ -43,4 +45,6 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
   app.get('/join/join.css', serve(joinStyle!, 'text/css; charset=utf-8'));
   app.get('/reset-password', serve(resetHtml!, 'text/html; charset=utf-8'));
   app.get('/reset-password/reset.js', serve(resetScript!, 'text/javascript; charset=utf-8'));
+  // What the three scripts import (ES modules).
+  app.get('/page/page-common.js', serve(commonScript!, 'text/javascript; charset=utf-8'));
 };
