@@ -16,14 +16,13 @@ import {
   accountFieldsRefused,
   api,
   busy,
-  codeRetry,
+  confirmTypedCode,
   promptForCode,
   resumeSession,
   retryable,
   setStatus,
   showEnd,
   signIn,
-  typedCode,
   withArticle,
 } from '/page/page-common.js';
 
@@ -304,17 +303,9 @@ async function sendCode(button) {
 
 async function confirmCode(event, email) {
   event.preventDefault();
-  const form = event.currentTarget;
-  const code = typedCode(form);
-  if (!code) return;
-  busy(form, true);
-  setStatus('Checking the code…');
-  const result = await api('/v1/invites/verify-email/confirm', { token, code });
-  busy(form, false);
-  if (!result.ok) {
-    if (codeRetry(form, result.problem, explain)) return;
-    return finish(explain(result.problem), true);
-  }
+  const result = await confirmTypedCode(event.currentTarget, '/v1/invites/verify-email/confirm', { token }, explain);
+  if (!result) return;
+  if (!result.ok) return finish(explain(result.problem), true);
   proof = result.data.proof;
   offer(email, result.data.accountExists);
 }

@@ -11,7 +11,7 @@ import {
   accountFieldsRefused,
   api,
   busy,
-  codeRetry,
+  confirmTypedCode,
   forgetSession,
   keepSession,
   promptForCode,
@@ -21,7 +21,6 @@ import {
   showEnd,
   showFieldErrors,
   signIn,
-  typedCode,
   withArticle,
 } from '/page/page-common.js';
 
@@ -141,17 +140,9 @@ async function sendCode(event) {
 
 async function confirmCode(event) {
   event.preventDefault();
-  const form = event.currentTarget;
-  const code = typedCode(form);
-  if (!code) return;
-  busy(form, true);
-  setStatus('Checking the code…');
-  const result = await api('/v1/join-links/verify-email/confirm', { token, email: newEmail, code });
-  busy(form, false);
-  if (!result.ok) {
-    if (codeRetry(form, result.problem, explain)) return;
-    return finish(explain(result.problem), true, 'signin');
-  }
+  const result = await confirmTypedCode(event.currentTarget, '/v1/join-links/verify-email/confirm', { token, email: newEmail }, explain);
+  if (!result) return;
+  if (!result.ok) return finish(explain(result.problem), true, 'signin');
   proof = result.data.proof;
   if (result.data.accountExists) {
     show('signin');

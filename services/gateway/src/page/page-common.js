@@ -155,7 +155,7 @@ export function promptForCode(sent) {
 }
 
 /** The code typed in `form`, without spaces; null, said on the field, when it is not 6 digits. */
-export function typedCode(form) {
+function typedCode(form) {
   const code = $('code-input').value.replace(/\s+/g, '');
   if (/^[0-9]{6}$/.test(code)) return code;
   setStatus('The code is the 6 digits from the email.', true);
@@ -164,7 +164,7 @@ export function typedCode(form) {
 }
 
 /** A refused code the person can act on: a wrong one (said on the field), an expired one or a pause; false for any other refusal. */
-export function codeRetry(form, problem, explain) {
+function codeRetry(form, problem, explain) {
   if (problem.code === 'VERIFICATION_CODE_INVALID') {
     setStatus(problem.detail ?? 'That is not the code we sent.', true);
     showFieldErrors(form, [{ path: '/code', message: 'is not the one we sent' }]);
@@ -175,4 +175,19 @@ export function codeRetry(form, problem, explain) {
     return true;
   }
   return false;
+}
+
+/**
+ * Sends the code typed in `form` to `path`, with `body`: null when the page stays as it
+ * is, having said why (not 6 digits, a wrong or expired code, a pause); else the answer.
+ */
+export async function confirmTypedCode(form, path, body, explain) {
+  const code = typedCode(form);
+  if (!code) return null;
+  busy(form, true);
+  setStatus('Checking the code…');
+  const result = await api(path, { ...body, code });
+  busy(form, false);
+  if (!result.ok && codeRetry(form, result.problem, explain)) return null;
+  return result;
 }
