@@ -459,6 +459,43 @@ describe('invitee', () => {
   });
 });
 
+describe('inbox', () => {
+  it('lists, accepts (with the redirect) and declines the invites of the signed-in account; another account\'s invite is 404', async () => {
+    const invitee = await orgWithOwner(api.g.invites, 5, 'Home');
+    const invitedBy = async (name: string, redirectUrl?: string) => {
+      const from = await orgWithOwner(api.g.invites, 5, name);
+      const admin = api.client();
+      await admin.auth.login({ email: from.ownerEmail, password });
+      if (redirectUrl) await admin.orgs.updateSettings(from.orgId, { redirectOrigins: [new URL(redirectUrl).origin] });
+      const created = await admin.invites.create(from.orgId, { email: invitee.ownerEmail, role: 'member', ...(redirectUrl ? { redirectUrl } : {}) });
+      return { org: from, created };
+    };
+    const first = await invitedBy('Acme', 'https://app.acme.example/welcome');
+    const second = await invitedBy('Globex');
+    const client = api.client();
+    await client.auth.login({ email: invitee.ownerEmail, password });
+
+    const page = await client.inbox.list({ limit: 1 });
+    expect(page.items.map((i) => i.id)).toEqual([second.created.invite.id]);
+    const all = [];
+    for await (const item of client.inbox.listAll()) all.push(item.id);
+    expect(all).toEqual([second.created.invite.id, first.created.invite.id]);
+
+    const accepted = await client.inbox.accept(first.created.invite.id);
+    expect(accepted).toMatchObject({ inviteId: first.created.invite.id, membership: { orgId: first.org.orgId, orgName: 'Acme' }, redirectUrl: 'https://app.acme.example/welcome' });
+    expect(await client.inbox.decline(second.created.invite.id)).toEqual({ inviteId: second.created.invite.id, status: 'declined' });
+
+    const gone = await problemOf(client.inbox.accept(second.created.invite.id));
+    expect([gone.status, gone.code]).toEqual([410, 'INVITE_ALREADY_USED']);
+    const stranger = api.client();
+    const other = await orgWithOwner(api.g.invites, 2, 'Other');
+    await stranger.auth.login({ email: other.ownerEmail, password });
+    const third = await invitedBy('Initech');
+    const notMine = await problemOf(stranger.inbox.decline(third.created.invite.id));
+    expect([notMine.status, notMine.code]).toEqual([404, 'NOT_FOUND']);
+  });
+});
+
 describe('joinLinks', () => {
   it('an admin creates, lists, pauses, resumes and revokes a link; its holder looks it up, proves an address and joins', async () => {
     const { joinLink, url } = await owner.joinLinks.create(org.orgId, { role: 'member', label: 'SDK link', maxUses: 5 });
