@@ -99,6 +99,27 @@ describe('admin routes', () => {
     expectProblem(await send(g.app, 'GET', `/v1/orgs/${org.orgId}/join-links/${uuidv7()}`, undefined, bearer(admin.accessToken)), 404, 'NOT_FOUND');
   });
 
+  it('create with an Idempotency-Key: a retry replays the first link (same URL, one row); the key with another body is 422; a demoted caller gets 403, not the URL', async () => {
+    const headers = { ...bearer(admin.accessToken), 'idempotency-key': `jl-${uuidv7()}` };
+    const body = { role: 'member', label: 'Retried' };
+    const first = await send(g.app, 'POST', `/v1/orgs/${org.orgId}/join-links`, body, headers);
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await send(g.app, 'POST', `/v1/orgs/${org.orgId}/join-links`, body, headers);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(json<JoinLinkWithUrl>(again).url).toBe(json<JoinLinkWithUrl>(first).url);
+    expect(await g.invites.sql(`select 1 from join_links where org_id = ? and label = 'Retried'`, [org.orgId])).toHaveLength(1);
+    expectProblem(await send(g.app, 'POST', `/v1/orgs/${org.orgId}/join-links`, { ...body, maxUses: 2 }, headers), 422, 'IDEMPOTENCY_KEY_REUSED');
+
+    // The stored answer holds a working link: only a caller who may still create links gets it.
+    const demoted = await addMember(g.invites, org, 'admin');
+    const demotedHeaders = { ...bearer(demoted.accessToken), 'idempotency-key': `jl-${uuidv7()}` };
+    expect((await send(g.app, 'POST', `/v1/orgs/${org.orgId}/join-links`, body, demotedHeaders)).statusCode).toBe(201);
+    await g.invites.sql(`update memberships set role = 'member' where org_id = ? and user_id = ?`, [org.orgId, demoted.user.id]);
+    const replay = expectProblem(await send(g.app, 'POST', `/v1/orgs/${org.orgId}/join-links`, body, demotedHeaders), 403, 'FORBIDDEN');
+    expect(JSON.stringify(replay)).not.toContain('/join#token=');
+  });
+
   it('PATCH pauses and resumes, DELETE revokes for good; the holder hears 409 then 410', async () => {
     const { joinLink, url } = await createLink({ role: 'member' });
     const token = tokenOfJoin(url);

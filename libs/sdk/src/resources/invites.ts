@@ -16,7 +16,8 @@ export interface IdempotentOptions extends RequestOptions {
 /** What a whole-list iteration filters on; the cursor is the iterator's business. */
 export type InviteFilter = Omit<InviteListQuery, 'cursor'>;
 
-function idempotencyHeaders(options: IdempotentOptions): Record<string, string> {
+/** The Idempotency-Key header of `options`, if it has a key. */
+export function idempotencyHeaders(options: IdempotentOptions): Record<string, string> {
   return options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
 }
 

@@ -1,5 +1,6 @@
 import type { Http, RequestOptions } from '../http.ts';
 import { routes } from '../routes.ts';
+import { idempotencyHeaders, type IdempotentOptions } from './invites.ts';
 import type {
   AcceptInviteReply,
   AddressCodeSent,
@@ -29,10 +30,11 @@ export function joinLinksResource(http: Http) {
     /**
      * Creates a link; the reply's `url` holds the token and is shown this once. The role is
      * member or admin, never above your own (403 ROLE_NOT_ALLOWED); `maxUses`,
-     * `expiresInHours` (default a week) and `allowedDomains` are optional.
+     * `expiresInHours` (default a week) and `allowedDomains` are optional. With an
+     * `idempotencyKey`, a retry gets the first answer (and its URL) instead of a second link.
      */
-    create(orgId: string, link: NewJoinLink, options: RequestOptions = {}): Promise<JoinLinkWithUrl> {
-      return http.request<JoinLinkWithUrl>(routes['joinLinks.create'], { params: { orgId }, auth: 'bearer', json: link, signal: options.signal });
+    create(orgId: string, link: NewJoinLink, options: IdempotentOptions = {}): Promise<JoinLinkWithUrl> {
+      return http.request<JoinLinkWithUrl>(routes['joinLinks.create'], { params: { orgId }, auth: 'bearer', json: link, headers: idempotencyHeaders(options), signal: options.signal });
     },
 
     /** The organisation's links, newest first, with state (active, paused, revoked, expired, used_up) and uses; never a token. */

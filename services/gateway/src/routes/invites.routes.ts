@@ -12,13 +12,7 @@ import {
   OrgParams,
 } from '@invite/contracts';
 import { rowsFromCsv } from './csv.ts';
-import type { FastifyRequest } from 'fastify';
-import { callOptions, idempotent, problems, requireUser, sendResult, type GatewayDeps, type IdempotencyScope } from './support.ts';
-
-/** Idempotency of an admin's write: a stored answer goes back only to a caller who is still an admin or owner of the org. */
-function adminScope(deps: GatewayDeps, request: FastifyRequest, token: string, scope: string, orgId: string, deadlineMs?: number): IdempotencyScope {
-  return { scope, deadlineMs, authorise: () => deps.client.call('auth.check', { orgId, minimumRole: 'admin' }, callOptions(deps, request, token)) };
-}
+import { adminScope, callOptions, idempotent, problems, requireUser, sendResult, type GatewayDeps } from './support.ts';
 
 /** Invites of an organisation (admins and owners). */
 export const inviteRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {

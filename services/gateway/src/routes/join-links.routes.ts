@@ -17,7 +17,7 @@ import {
   NewJoinLink,
   OrgParams,
 } from '@invite/contracts';
-import { callOptions, enforceLimit, problems, requireUser, type GatewayDeps } from './support.ts';
+import { adminScope, callOptions, enforceLimit, idempotent, problems, requireUser, sendResult, type GatewayDeps } from './support.ts';
 
 /**
  * Join links: an organisation's admins and owners create, list, pause, resume and
@@ -39,15 +39,20 @@ export const joinLinkRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         description:
           'The role is member or admin, never above your own (403 ROLE_NOT_ALLOWED). `maxUses` caps the joins (absent: as many as the seats allow); ' +
           '`expiresInHours` defaults to a week (at most 90 days); `allowedDomains` limits who may join by the domain of their email address (empty: any). ' +
-          'Only the token\'s SHA-256 is kept: the URL cannot be shown again; revoke a lost link and create another.',
+          'Only the token\'s SHA-256 is kept: the URL cannot be shown again; revoke a lost link and create another. ' +
+          'Send an `Idempotency-Key` header to make retries safe: the first answer (with its URL) is replayed for 24 hours instead of a second link being made.',
         body: NewJoinLink,
-        response: { 201: JoinLinkWithUrl, ...errors },
+        response: { 201: JoinLinkWithUrl, ...problems(400, 401, 403, 404, 409, 422, 503, 504) },
       },
     },
     async (request, reply) => {
-      const { token } = requireUser(deps, request);
-      const created = await deps.client.call('join-link.create', { orgId: request.params.orgId, ...request.body }, callOptions(deps, request, token));
-      return reply.code(201).send(created);
+      const { token, claims } = requireUser(deps, request);
+      const { orgId } = request.params;
+      const result = await idempotent(deps, request, reply, adminScope(deps, request, token, `${claims.sub}:join-link:${orgId}`, orgId), async () => ({
+        status: 201,
+        body: await deps.client.call('join-link.create', { orgId, ...request.body }, callOptions(deps, request, token)),
+      }));
+      return sendResult(reply, result);
     },
   );
 

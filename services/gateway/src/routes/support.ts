@@ -106,6 +106,11 @@ export interface IdempotencyScope {
 /** How much longer than its deadline a claim holds a key: the reply's way back and a busy event loop. */
 const claimMarginMs = 2000;
 
+/** Idempotency of an admin's write: a stored answer goes back only to a caller who is still an admin or owner of the org. */
+export function adminScope(deps: GatewayDeps, request: FastifyRequest, token: string, scope: string, orgId: string, deadlineMs?: number): IdempotencyScope {
+  return { scope, deadlineMs, authorise: () => deps.client.call('auth.check', { orgId, minimumRole: 'admin' }, callOptions(deps, request, token)) };
+}
+
 /**
  * Runs `work` once per `Idempotency-Key` (per caller and route) for 24 hours: a retry
  * with the same key and body gets the first answer again, marked `Idempotent-Replayed`.
