@@ -57,6 +57,28 @@ export function announce(text: string): void {
   setTimeout(() => (region.textContent = text), 50);
 }
 
+/**
+ * A value shown this once (a link with its token, a secret): a notice with `label`, the
+ * value in a read-only field with a button that copies it (or selects it where the
+ * clipboard is refused), and `hint` under them. `noun` names it on the button and in
+ * what screen readers hear.
+ */
+export function shownOnce(options: { id: string; value: string; noun: string; label: string; hint: string; buttonId?: string }): HTMLElement {
+  const { id, value, noun, label, hint } = options;
+  const input = h('input', { id, type: 'text', readonly: true, value, 'aria-describedby': `${id}-hint` });
+  const copy = h('button', { type: 'button', class: 'secondary', ...(options.buttonId ? { id: options.buttonId } : {}) }, `Copy ${noun}`);
+  copy.addEventListener('click', async () => {
+    await navigator.clipboard.writeText(value).then(
+      () => announce(`${noun.charAt(0).toUpperCase()}${noun.slice(1)} copied.`),
+      () => {
+        input.select();
+        announce(`Select and copy the ${noun}.`);
+      },
+    );
+  });
+  return h('div', { class: 'notice', role: 'status' }, h('label', { for: id }, label), h('div', { class: 'link-box' }, input, copy), h('p', { class: 'hint', id: `${id}-hint` }, hint));
+}
+
 /** A debounced version of `fn`. */
 export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number): ((...args: A) => void) & { cancel(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -2,7 +2,7 @@
 // their state and uses. A link's URL holds its token and is shown once, when created.
 import { explain } from '../lib/api.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
-import { announce, cell, fieldError, h, replace, table } from '../lib/dom.ts';
+import { announce, cell, fieldError, h, replace, shownOnce, table } from '../lib/dom.ts';
 import { count, dateTime } from '../lib/format.ts';
 import type { JoinLinkList, JoinLinkState, JoinLinkView, JoinLinkWithUrl } from '../lib/types.ts';
 
@@ -13,28 +13,14 @@ const nameOf = (link: JoinLinkView) => (link.label ? `“${link.label}”` : `th
 
 /** The URL, once, with a copy button. */
 function urlBox(link: JoinLinkView, url: string): HTMLElement {
-  const input = h('input', { id: 'join-link-url', type: 'text', readonly: true, value: url, 'aria-describedby': 'join-link-url-hint' });
-  const copy = h('button', { type: 'button', class: 'secondary', id: 'copy-join-link' }, 'Copy link');
-  copy.addEventListener('click', async () => {
-    await navigator.clipboard.writeText(url).then(
-      () => announce('Link copied.'),
-      () => {
-        input.select();
-        announce('Select and copy the link.');
-      },
-    );
+  return shownOnce({
+    id: 'join-link-url',
+    buttonId: 'copy-join-link',
+    value: url,
+    noun: 'link',
+    label: `${link.label ? `Join link “${link.label}”` : 'Join link'} for ${link.role}s`,
+    hint: 'Copy it now: it will not be shown again (only a fingerprint of it is kept). Anyone who has it can join until it expires, is used up, paused or revoked.',
   });
-  return h(
-    'div',
-    { class: 'notice', role: 'status' },
-    h('label', { for: input.id }, `${link.label ? `Join link “${link.label}”` : 'Join link'} for ${link.role}s`),
-    h('div', { class: 'link-box' }, input, copy),
-    h(
-      'p',
-      { class: 'hint', id: 'join-link-url-hint' },
-      'Copy it now: it will not be shown again (only a fingerprint of it is kept). Anyone who has it can join until it expires, is used up, paused or revoked.',
-    ),
-  );
 }
 
 export const view: View = (ctx: Ctx, main: HTMLElement) => {

@@ -3,7 +3,7 @@
 // when the endpoint is added or its secret rotated.
 import { explain } from '../lib/api.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
-import { announce, cell, fieldError, h, replace, table } from '../lib/dom.ts';
+import { announce, cell, fieldError, h, replace, shownOnce, table } from '../lib/dom.ts';
 import { dateTime } from '../lib/format.ts';
 import type { WebhookDeliveryPage, WebhookDeliveryView, WebhookEventType, WebhookList, WebhookView, WebhookWithSecret } from '../lib/types.ts';
 
@@ -35,30 +35,16 @@ function stateBadge(webhook: WebhookView): HTMLElement {
 
 /** The secret, once, with a copy button. */
 function secretBox(webhook: WebhookView, secret: string, rotated: boolean): HTMLElement {
-  const input = h('input', { id: `secret-${webhook.id}`, type: 'text', readonly: true, value: secret, 'aria-describedby': `secret-${webhook.id}-hint` });
-  const copy = h('button', { type: 'button', class: 'secondary' }, 'Copy secret');
-  copy.addEventListener('click', async () => {
-    await navigator.clipboard.writeText(secret).then(
-      () => announce('Secret copied.'),
-      () => {
-        input.select();
-        announce('Select and copy the secret.');
-      },
-    );
-  });
-  return h(
-    'div',
-    { class: 'notice', role: 'status' },
-    h('label', { for: input.id }, rotated ? `New signing secret for ${webhook.url}` : `Signing secret for ${webhook.url}`),
-    h('div', { class: 'link-box' }, input, copy),
-    h(
-      'p',
-      { class: 'hint', id: `secret-${webhook.id}-hint` },
+  return shownOnce({
+    id: `secret-${webhook.id}`,
+    value: secret,
+    noun: 'secret',
+    label: rotated ? `New signing secret for ${webhook.url}` : `Signing secret for ${webhook.url}`,
+    hint:
       rotated && webhook.previousSecretExpiresAt
         ? `Shown this once. Until ${dateTime(webhook.previousSecretExpiresAt)} deliveries carry a signature with the previous secret too, so your receiver can switch without missing one.`
         : 'Shown this once: store it with your receiver, which checks each delivery’s webhook-signature with it.',
-    ),
-  );
+  });
 }
 
 export const view: View = (ctx: Ctx, main: HTMLElement) => {
