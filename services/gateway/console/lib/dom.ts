@@ -79,6 +79,23 @@ export function shownOnce(options: { id: string; value: string; noun: string; la
   return h('div', { class: 'notice', role: 'status' }, h('label', { for: id }, label), h('div', { class: 'link-box' }, input, copy), h('p', { class: 'hint', id: `${id}-hint` }, hint));
 }
 
+/**
+ * What a list's row buttons do: run `what`, say `done` to screen readers and reload the
+ * list; a refusal is shown in `status` in words (`explain`).
+ */
+export function listAction(status: HTMLElement, reload: () => Promise<void>, explain: (error: unknown) => string) {
+  return async (what: () => Promise<unknown>, done: string): Promise<void> => {
+    try {
+      await what();
+      announce(done);
+      await reload();
+    } catch (error) {
+      status.className = 'error';
+      status.textContent = explain(error);
+    }
+  };
+}
+
 /** A debounced version of `fn`. */
 export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number): ((...args: A) => void) & { cancel(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -2,7 +2,7 @@
 // their state and uses. A link's URL holds its token and is shown once, when created.
 import { explain } from '../lib/api.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
-import { announce, cell, fieldError, h, replace, shownOnce, table } from '../lib/dom.ts';
+import { cell, fieldError, h, listAction, replace, shownOnce, table } from '../lib/dom.ts';
 import { count, dateTime } from '../lib/format.ts';
 import type { JoinLinkList, JoinLinkState, JoinLinkView, JoinLinkWithUrl } from '../lib/types.ts';
 
@@ -94,16 +94,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   });
 
   // ---- the links
-  const act = async (what: () => Promise<unknown>, done: string) => {
-    try {
-      await what();
-      announce(done);
-      await load();
-    } catch (error) {
-      listStatus.className = 'error';
-      listStatus.textContent = explain(error);
-    }
-  };
+  const act = listAction(listStatus, () => load(), explain);
 
   const row = (link: JoinLinkView): HTMLTableRowElement => {
     const path = orgPath(ctx, `/join-links/${link.id}`);

@@ -3,7 +3,7 @@
 // when the endpoint is added or its secret rotated.
 import { explain } from '../lib/api.ts';
 import { orgPath, type Ctx, type View } from '../lib/context.ts';
-import { announce, cell, fieldError, h, replace, shownOnce, table } from '../lib/dom.ts';
+import { announce, cell, fieldError, h, listAction, replace, shownOnce, table } from '../lib/dom.ts';
 import { dateTime } from '../lib/format.ts';
 import type { WebhookDeliveryPage, WebhookDeliveryView, WebhookEventType, WebhookList, WebhookView, WebhookWithSecret } from '../lib/types.ts';
 
@@ -104,16 +104,7 @@ export const view: View = (ctx: Ctx, main: HTMLElement) => {
   });
 
   // ---- the endpoints
-  const act = async (what: () => Promise<unknown>, done: string) => {
-    try {
-      await what();
-      announce(done);
-      await load();
-    } catch (error) {
-      listStatus.className = 'error';
-      listStatus.textContent = explain(error);
-    }
-  };
+  const act = listAction(listStatus, () => load(), explain);
 
   const card = (webhook: WebhookView): HTMLElement => {
     const path = orgPath(ctx, `/webhooks/${webhook.id}`);
