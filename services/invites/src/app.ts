@@ -1,10 +1,10 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Service } from '@nats-io/services';
 import { createAddressProofs, createTokenCipher, ensureStreams, loadPrivateKey, loadPublicKey, natsNames, serviceConnectionOptions } from '@invite/contracts';
 import type { InvitesConfig } from './config.ts';
-import { createOrm, migrate } from './db/orm.ts';
+import { createOrm, isReady, migrate } from './db/orm.ts';
 import { noCounters, type BusinessCounters, type Domain } from './domain/context.ts';
 import { preloadCommonPasswords } from './domain/password-policy.ts';
 import { createDeliveryReconciler } from './jobs/delivery.reconciler.ts';
@@ -89,12 +89,7 @@ export async function startInvites(config: InvitesConfig, logger: Logger): Promi
     relay,
     sweeper,
     reconciler,
-    async ready() {
-      if (nc.isClosed()) return false;
-      await (orm.em.fork() as EntityManager).execute('select 1');
-      await nc.flush();
-      return true;
-    },
+    ready: () => isReady(nc, orm),
     async stop() {
       await service.stop();
       await Promise.all([sweeper.stop(), reconciler.stop(), results.stop()]);

@@ -1,4 +1,5 @@
-import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { MikroORM, defineConfig, type EntityManager } from '@mikro-orm/postgresql';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { entities } from './entities.ts';
@@ -118,4 +119,12 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   } finally {
     await lock.end();
   }
+}
+
+/** Readiness of a process of this service: NATS connected and flushed, PostgreSQL answering. */
+export async function isReady(nc: NatsConnection, orm: MikroORM): Promise<boolean> {
+  if (nc.isClosed()) return false;
+  await (orm.em.fork() as EntityManager).execute('select 1');
+  await nc.flush();
+  return true;
 }

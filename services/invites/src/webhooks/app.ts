@@ -1,9 +1,8 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createTokenCipher, ensureStreams, natsNames, serviceConnectionOptions } from '@invite/contracts';
 import type { Logger } from '@invite/telemetry';
-import { createOrm, migrate } from '../db/orm.ts';
+import { createOrm, isReady, migrate } from '../db/orm.ts';
 import type { Resolve } from './address-policy.ts';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhook.dispatcher.ts';
 import { ensureWebhookConsumers, startWebhookEventConsumers } from './webhook-events.consumer.ts';
@@ -61,12 +60,7 @@ export async function startWebhooks(config: WebhooksConfig, logger: Logger, opti
       nc,
       metrics,
       dispatcher,
-      async ready() {
-        if (nc.isClosed()) return false;
-        await (orm.em.fork() as EntityManager).execute('select 1');
-        await nc.flush();
-        return true;
-      },
+      ready: () => isReady(nc, orm),
       async stop() {
         await consumers.stop();
         await dispatcher.stop();
